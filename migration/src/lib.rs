@@ -1,0 +1,23 @@
+//! devplane's database migrations, one file per migration, oldest first.
+//!
+//! Every migration runs on both SQLite and PostgreSQL. Tables and columns are named with
+//! plain identifiers here rather than the server's entities, so that an old migration is
+//! frozen against later edits of the entities (and so this crate does not depend on the
+//! server crate).
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261129_000001_identity;
+
+/// The fixed id of the prebuilds system user, created by the first migration.
+pub const PREBUILDS_SYSTEM_USER_ID: &str = "c42fdf75-3097-471c-8c33-fb52454d81c0";
+
+/// The list of migrations, applied in order.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261129_000001_identity::Migration)]
+    }
+}

@@ -1,0 +1,178 @@
+//! Command-line arguments and configuration. Every setting is a flag with a `DEVPLANE_*`
+//! environment fallback (flag, then environment, then default), documented once here; the
+//! README's configuration table mirrors these doc comments.
+
+use std::{net::SocketAddr, path::PathBuf, time::Duration};
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// The devplane command line.
+#[derive(Debug, Parser)]
+#[command(name = "devplane", version, about = "A GraphQL control plane for cloud development workspaces")]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands of `devplane`.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the API server (migrates the database first).
+    Server(Box<ServerConfig>),
+    /// Apply or inspect database migrations.
+    Migrate(MigrateArgs),
+    /// Print the GraphQL schema (SDL) the server serves, or check schema.graphql against it.
+    Schema(SchemaArgs),
+}
+
+/// Arguments of `devplane migrate`.
+#[derive(Debug, Args)]
+pub struct MigrateArgs {
+    /// The database to migrate.
+    #[command(flatten)]
+    pub database: DatabaseConfig,
+    /// up (default): apply pending migrations; down: roll back; status: list them.
+    #[arg(value_enum, default_value_t = MigrateAction::Up)]
+    pub action: MigrateAction,
+    /// With `down`, how many migrations to roll back (default: all).
+    #[arg(long)]
+    pub steps: Option<u32>,
+}
+
+/// What `devplane migrate` does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MigrateAction {
+    /// Apply every pending migration.
+    Up,
+    /// Roll back applied migrations (all, or `--steps N`).
+    Down,
+    /// Print each migration with its status.
+    Status,
+}
+
+/// Arguments of `devplane schema`.
+#[derive(Debug, Args)]
+pub struct SchemaArgs {
+    /// Compare this file with the served schema and fail when they differ, instead of printing.
+    #[arg(long)]
+    pub check: bool,
+    /// The SDL file that `--check` compares.
+    #[arg(long, default_value = "schema.graphql")]
+    pub file: PathBuf,
+}
+
+/// Where the data lives.
+#[derive(Debug, Clone, Args)]
+pub struct DatabaseConfig {
+    /// Database URL: `postgres://user@host/db` for PostgreSQL, or `sqlite://path?mode=rwc`.
+    /// Default: SQLite at ./.devplane/devplane.db (folder and file are created).
+    #[arg(long, env = "DEVPLANE_DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+    /// Most connections in the pool. Default: 10 on PostgreSQL, 1 on SQLite (one writer;
+    /// a single connection also makes SQLite transactions never fail with "database is locked").
+    #[arg(long, env = "DEVPLANE_DATABASE_MAX_CONNECTIONS")]
+    pub database_max_connections: Option<u32>,
+}
+
+/// Log output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    #[default]
+    Text,
+    /// One JSON object per line, for log collectors.
+    Json,
+}
+
+/// Logging settings, shared by every subcommand that logs.
+#[derive(Debug, Clone, Args)]
+pub struct LogConfig {
+    /// Log format: text or json.
+    #[arg(long, env = "DEVPLANE_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+    /// Log filter, as tracing's EnvFilter: a level (`info`) or directives (`devplane=debug,info`).
+    #[arg(long, env = "DEVPLANE_LOG_LEVEL", default_value = "info", value_parser = parse_log_filter)]
+    pub log_level: String,
+}
+
+/// Settings of `devplane server`.
+#[derive(Debug, Clone, Args)]
+pub struct ServerConfig {
+    /// Address the HTTP server listens on (port 0 picks a free port).
+    #[arg(long, env = "DEVPLANE_LISTEN_ADDRESS", default_value = "127.0.0.1:3000")]
+    pub listen_address: SocketAddr,
+    /// The URL users and agents reach this server at. Default: http://<listen address>.
+    #[arg(long, env = "DEVPLANE_ACCESS_URL")]
+    pub access_url: Option<url::Url>,
+    /// The database.
+    #[command(flatten)]
+    pub database: DatabaseConfig,
+    /// Logging.
+    #[command(flatten)]
+    pub log: LogConfig,
+    /// Lifetime of a session token from `login` or `createFirstUser` (e.g. `24h`, `7d`).
+    #[arg(long, env = "DEVPLANE_SESSION_DURATION", default_value = "24h", value_parser = humantime::parse_duration)]
+    pub session_duration: Duration,
+    /// Longest lifetime `createApiToken` accepts (e.g. `30d`, `365d`).
+    #[arg(long, env = "DEVPLANE_MAX_TOKEN_LIFETIME", default_value = "365d", value_parser = humantime::parse_duration)]
+    pub max_token_lifetime: Duration,
+    /// Requests that take longer are answered with 408.
+    #[arg(long, env = "DEVPLANE_REQUEST_TIMEOUT", default_value = "60s", value_parser = humantime::parse_duration)]
+    pub request_timeout: Duration,
+    /// Largest request body accepted, in bytes; larger ones get 413.
+    #[arg(long, env = "DEVPLANE_MAX_BODY_BYTES", default_value_t = 10 * 1024 * 1024)]
+    pub max_body_bytes: usize,
+    /// Deepest GraphQL selection nesting accepted.
+    #[arg(long, env = "DEVPLANE_GRAPHQL_MAX_DEPTH", default_value_t = 15)]
+    pub graphql_max_depth: usize,
+    /// Highest GraphQL query complexity accepted (each field costs 1, lists multiply).
+    #[arg(long, env = "DEVPLANE_GRAPHQL_MAX_COMPLEXITY", default_value_t = 5000)]
+    pub graphql_max_complexity: usize,
+    /// Serve the GraphiQL explorer at GET /graphql to browsers.
+    #[arg(long, env = "DEVPLANE_GRAPHIQL", default_value_t = true, action = clap::ArgAction::Set)]
+    pub graphiql: bool,
+}
+
+impl ServerConfig {
+    /// The access URL, defaulting to the listen address.
+    pub fn access_url(&self, bound: SocketAddr) -> url::Url {
+        self.access_url.clone().unwrap_or_else(|| {
+            url::Url::parse(&format!("http://{bound}")).unwrap_or_else(|_| {
+                // A socket address always forms a valid URL; keep a safe fallback anyway.
+                url::Url::parse("http://127.0.0.1/").expect("static URL parses")
+            })
+        })
+    }
+}
+
+/// Accepts only filters tracing understands, so a typo fails at start rather than silently.
+fn parse_log_filter(value: &str) -> Result<String, String> {
+    tracing_subscriber::EnvFilter::try_new(value)
+        .map(|_| value.to_owned())
+        .map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::*;
+
+    #[test]
+    fn verify_cli() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn server_defaults() {
+        let cli = Cli::try_parse_from(["devplane", "server"]).expect("parses");
+        let Command::Server(config) = cli.command else {
+            panic!("expected server");
+        };
+        assert_eq!(config.listen_address.to_string(), "127.0.0.1:3000");
+        assert_eq!(config.session_duration, Duration::from_secs(24 * 3600));
+        assert_eq!(config.log.log_format, LogFormat::Text);
+        assert!(config.graphiql);
+    }
+}
