@@ -1,1 +1,77 @@
-fn main(){}
+//! The `devplane` binary: parses the command line and hands over to the library.
+
+use std::{process::ExitCode, sync::Arc};
+
+use clap::Parser;
+use devplane::{
+    app::Application,
+    clock::SystemClock,
+    config::{Cli, Command, LogConfig, LogFormat, MigrateAction, MigrateArgs, SchemaArgs},
+    db, graphql, telemetry,
+};
+use migration::{Migrator, MigratorTrait};
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Server(config) => {
+            telemetry::init(&config.log);
+            match Application::build(&config, Arc::new(SystemClock)).await {
+                Ok(app) => app.run_until_stopped().await.map_err(anyhow::Error::from),
+                Err(err) => Err(err.into()),
+            }
+        }
+        Command::Migrate(args) => migrate(args).await,
+        Command::Schema(args) => schema(&args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn migrate(args: MigrateArgs) -> anyhow::Result<()> {
+    telemetry::init(&LogConfig { log_format: LogFormat::Text, log_level: "warn".into() });
+    let url = db::resolve_url(&args.database)?;
+    let connection = db::connect(&url, args.database.database_max_connections).await?;
+    match args.action {
+        MigrateAction::Up => {
+            Migrator::up(&connection, None).await?;
+            println!("migrations applied");
+        }
+        MigrateAction::Down => {
+            Migrator::down(&connection, args.steps).await?;
+            println!("migrations rolled back");
+        }
+        MigrateAction::Status => {
+            for migration in Migrator::get_migration_with_status(&connection).await? {
+                println!("{}\t{}", migration.name(), migration.status());
+            }
+        }
+    }
+    Ok(())
+}
+
+fn schema(args: &SchemaArgs) -> anyhow::Result<()> {
+    let sdl = graphql::sdl();
+    if !args.check {
+        print!("{sdl}");
+        return Ok(());
+    }
+    let committed = std::fs::read_to_string(&args.file)
+        .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", args.file.display()))?;
+    if committed == sdl {
+        println!("{} matches the served schema", args.file.display());
+        Ok(())
+    } else {
+        anyhow::bail!(
+            "{} differs from the served schema; regenerate it with `cargo run -- schema > {}`",
+            args.file.display(),
+            args.file.display()
+        )
+    }
+}

@@ -1,0 +1,132 @@
+//! Building and running the server: connect and migrate the database, build the schema and
+//! router, bind the listener (port 0 works, for tests), and serve until told to stop.
+
+use std::{future::Future, net::SocketAddr, sync::Arc};
+
+use tokio::net::TcpListener;
+
+use crate::{
+    clock::Clock,
+    config::ServerConfig,
+    db,
+    graphql::{self, Limits},
+    http::{self, HttpLimits, HttpState, metrics::Metrics},
+    state::{AppState, AuthSettings},
+};
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The database could not be opened or migrated.
+    #[error("database: {0}")]
+    Database(#[from] db::Error),
+    /// The listen address could not be bound.
+    #[error("cannot listen on {address}: {source}")]
+    Bind {
+        /// The address.
+        address: SocketAddr,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// Metrics could not be registered.
+    #[error("metrics: {0}")]
+    Metrics(#[from] prometheus::Error),
+}
+
+/// A server that is bound and ready to serve.
+pub struct Application {
+    listener: TcpListener,
+    router: axum::Router,
+    address: SocketAddr,
+    state: AppState,
+}
+
+impl Application {
+    /// Opens and migrates the database, builds the router and binds the listener.
+    pub async fn build(config: &ServerConfig, clock: Arc<dyn Clock>) -> Result<Self, StartError> {
+        let url = db::resolve_url(&config.database)?;
+        let connection = db::connect(&url, config.database.database_max_connections).await?;
+        db::migrate(&connection).await?;
+        let state = AppState {
+            db: connection,
+            clock,
+            auth: AuthSettings {
+                session_duration: config.session_duration,
+                max_token_lifetime: config.max_token_lifetime,
+            },
+        };
+        let schema = graphql::build_schema(
+            state.clone(),
+            Limits { max_depth: config.graphql_max_depth, max_complexity: config.graphql_max_complexity },
+        );
+        let http_state = HttpState {
+            app: state.clone(),
+            schema,
+            metrics: Metrics::new()?,
+            graphiql: config.graphiql,
+        };
+        let router = http::build_router(
+            http_state,
+            HttpLimits { request_timeout: config.request_timeout, max_body_bytes: config.max_body_bytes },
+        );
+        let listener = TcpListener::bind(config.listen_address)
+            .await
+            .map_err(|source| StartError::Bind { address: config.listen_address, source })?;
+        let address = listener
+            .local_addr()
+            .map_err(|source| StartError::Bind { address: config.listen_address, source })?;
+        Ok(Self { listener, router, address, state })
+    }
+
+    /// The address actually bound (with the real port when 0 was asked for).
+    pub fn address(&self) -> SocketAddr {
+        self.address
+    }
+
+    /// The shared state, for tests and background jobs.
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until SIGTERM or ctrl-c, then finishes in-flight requests.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.run_until(shutdown_signal()).await
+    }
+
+    /// Serves until `shutdown` completes, then finishes in-flight requests.
+    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+        tracing::info!(address = %self.address, "devplane listening");
+        axum::serve(self.listener, self.router).with_graceful_shutdown(shutdown).await?;
+        self.state.db.clone().close().await.ok();
+        tracing::info!("devplane stopped");
+        Ok(())
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(err) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %err, "cannot listen for ctrl-c");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(err) => {
+                tracing::error!(error = %err, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutdown requested; finishing in-flight requests");
+}

@@ -1,0 +1,181 @@
+//! Tokens: `<id>-<secret>`, where only a SHA-256 of the secret is stored. Session tokens
+//! come from logging in; API tokens are named and long-lived.
+
+use chrono::{DateTime, Duration, Utc};
+use rand::{Rng, distr::Alphanumeric};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+};
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
+use super::{Error, Result, check, users, validate};
+use crate::{
+    authz::{self, Action, Object, Resource, Subject},
+    entity::{
+        api_key::{self, ApiKeyLoginType},
+        user::{self, UserStatus},
+    },
+};
+
+const ID_LEN: usize = 10;
+const SECRET_LEN: usize = 22;
+/// How stale `last_used_at` may get before a request refreshes it; avoids a write per request.
+const LAST_USED_GRANULARITY: Duration = Duration::minutes(1);
+
+/// A newly created key with its token; the token is shown once and never stored.
+#[derive(Debug, Clone)]
+pub struct ApiToken {
+    /// The stored key.
+    pub key: api_key::Model,
+    /// `<id>-<secret>`, for the `Authorization: Bearer` header.
+    pub token: String,
+}
+
+fn random_string(len: usize) -> String {
+    rand::rng().sample_iter(&Alphanumeric).take(len).map(char::from).collect()
+}
+
+fn hash_secret(secret: &str) -> String {
+    let digest = Sha256::digest(secret.as_bytes());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+async fn insert_key(
+    db: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+    user_id: uuid::Uuid,
+    login_type: ApiKeyLoginType,
+    token_name: Option<String>,
+    lifetime: Duration,
+) -> Result<ApiToken> {
+    let id = random_string(ID_LEN);
+    let secret = random_string(SECRET_LEN);
+    let key = api_key::ActiveModel {
+        id: Set(id.clone()),
+        hashed_secret: Set(hash_secret(&secret)),
+        user_id: Set(user_id),
+        token_name: Set(token_name),
+        login_type: Set(login_type),
+        lifetime_seconds: Set(lifetime.num_seconds()),
+        expires_at: Set(now + lifetime),
+        created_at: Set(now),
+        last_used_at: Set(now),
+    }
+    .insert(db)
+    .await
+    .map_err(|e| {
+        if crate::domain::is_unique_violation(&e) {
+            Error::Conflict(vec![crate::domain::FieldError::new(
+                "name",
+                "a token with this name already exists",
+            )])
+        } else {
+            Error::Db(e)
+        }
+    })?;
+    Ok(ApiToken { key, token: format!("{id}-{secret}") })
+}
+
+/// Creates a session token for `user_id`, as logging in does.
+pub async fn create_session(
+    db: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+    user_id: uuid::Uuid,
+    lifetime: std::time::Duration,
+) -> Result<ApiToken> {
+    let lifetime = Duration::from_std(lifetime).unwrap_or(Duration::days(1));
+    insert_key(db, now, user_id, ApiKeyLoginType::Password, None, lifetime).await
+}
+
+/// Creates a named API token for the subject itself.
+pub async fn create_api_token(
+    db: &impl ConnectionTrait,
+    subject: &Subject,
+    now: DateTime<Utc>,
+    name: &str,
+    lifetime_seconds: i64,
+    max_lifetime: std::time::Duration,
+) -> Result<ApiToken> {
+    authz::authorize(
+        subject,
+        Action::Create,
+        &Object::new(Resource::ApiKey).owned_by(subject.user_id),
+    )?;
+    let mut errors = Vec::new();
+    let name = validate::name("name", name, &mut errors);
+    let max_seconds = i64::try_from(max_lifetime.as_secs()).unwrap_or(i64::MAX);
+    if lifetime_seconds <= 0 {
+        errors.push(crate::domain::FieldError::new("lifetimeSeconds", "must be positive"));
+    } else if lifetime_seconds > max_seconds {
+        errors.push(crate::domain::FieldError::new(
+            "lifetimeSeconds",
+            format!("must be at most {max_seconds} (the deployment's maximum token lifetime)"),
+        ));
+    }
+    check(errors)?;
+    insert_key(
+        db,
+        now,
+        subject.user_id,
+        ApiKeyLoginType::Token,
+        Some(name),
+        Duration::seconds(lifetime_seconds),
+    )
+    .await
+}
+
+/// Turns a presented token into its user and [`Subject`], refusing malformed, unknown and
+/// expired tokens and suspended or deleted users.
+pub async fn authenticate(
+    db: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+    token: &str,
+) -> Result<(user::Model, Subject)> {
+    let (id, secret) = token
+        .split_once('-')
+        .filter(|(id, secret)| id.len() == ID_LEN && secret.len() == SECRET_LEN)
+        .ok_or(Error::Unauthenticated("Invalid API key format."))?;
+    let key = api_key::Entity::find_by_id(id.to_owned())
+        .one(db)
+        .await?
+        .ok_or(Error::Unauthenticated("API key is invalid."))?;
+    let presented = hash_secret(secret);
+    if !bool::from(presented.as_bytes().ct_eq(key.hashed_secret.as_bytes())) {
+        return Err(Error::Unauthenticated("API key secret is invalid."));
+    }
+    if now >= key.expires_at {
+        return Err(Error::Unauthenticated("API key expired."));
+    }
+    let user = user::Entity::find_by_id(key.user_id)
+        .filter(user::Column::Deleted.eq(false))
+        .one(db)
+        .await?
+        .ok_or(Error::Unauthenticated("API key is invalid."))?;
+    if user.status == UserStatus::Suspended {
+        return Err(Error::Suspended);
+    }
+    if now - key.last_used_at >= LAST_USED_GRANULARITY {
+        api_key::Entity::update_many()
+            .col_expr(api_key::Column::LastUsedAt, now.into())
+            .filter(api_key::Column::Id.eq(key.id.clone()))
+            .exec(db)
+            .await?;
+        users::touch_last_seen(db, user.id, now).await?;
+    }
+    let subject = users::subject_for(db, &user).await?;
+    Ok((user, subject))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_are_hashed_hex() {
+        let hashed = hash_secret("abc");
+        assert_eq!(hashed, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+        assert_eq!(random_string(ID_LEN).len(), ID_LEN);
+        assert_ne!(random_string(SECRET_LEN), random_string(SECRET_LEN));
+    }
+}

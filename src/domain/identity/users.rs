@@ -1,0 +1,409 @@
+//! Users: the first-user setup, creating users, logging in, suspending, listing, and
+//! building a user's [`Subject`] from its roles and memberships.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
+    EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+    sea_query::{Expr, ExprTrait, Func},
+};
+use uuid::Uuid;
+
+use super::{
+    ApiToken, Error, FieldError, PREBUILDS_SYSTEM_USER_ID, Result, api_keys, check, password,
+    validate,
+};
+use crate::{
+    authz::{self, Action, Object, OrgRole, ReadScope, Resource, SiteRole, Subject},
+    domain::is_unique_violation,
+    entity::{
+        organization, organization_member, site_config,
+        user::{self, LoginType, UserStatus},
+    },
+};
+
+/// The input of `createFirstUser`.
+#[derive(Debug, Clone)]
+pub struct FirstUser {
+    /// Email address, the login name.
+    pub email: String,
+    /// Unique username.
+    pub username: String,
+    /// Password (at least 8 characters).
+    pub password: String,
+    /// Display name.
+    pub name: String,
+}
+
+/// The input of `createUser`.
+#[derive(Debug, Clone)]
+pub struct CreateUser {
+    /// Email address, the login name.
+    pub email: String,
+    /// Unique username.
+    pub username: String,
+    /// Password (at least 8 characters).
+    pub password: String,
+    /// Display name.
+    pub name: String,
+    /// Site roles beyond the implied `member`.
+    pub site_roles: Vec<SiteRole>,
+    /// Organizations to join; empty means the default organization.
+    pub organization_ids: Vec<Uuid>,
+}
+
+/// The site_configs key whose insertion claims the first-user setup, so that two
+/// concurrent `createFirstUser` calls cannot both succeed.
+const FIRST_USER_KEY: &str = "first_user_created";
+
+/// Whether a human user exists (the setup has been done).
+pub async fn has_first_user(db: &impl ConnectionTrait) -> Result<bool> {
+    let found = user::Entity::find()
+        .filter(user::Column::IsSystem.eq(false))
+        .one(db)
+        .await?;
+    Ok(found.is_some())
+}
+
+fn check_profile(
+    email: &str,
+    username: &str,
+    password: &str,
+    name: &str,
+) -> Result<(String, String, String)> {
+    let mut errors = Vec::new();
+    let email = validate::email("email", email, &mut errors);
+    let username = validate::name("username", username, &mut errors);
+    validate::password("password", password, &mut errors);
+    let name = validate::display_name("name", name, &mut errors);
+    check(errors)?;
+    Ok((email, username, name))
+}
+
+fn roles_json<T: ToString>(roles: &[T]) -> serde_json::Value {
+    serde_json::Value::Array(roles.iter().map(|r| serde_json::Value::String(r.to_string())).collect())
+}
+
+/// Maps a unique violation on insert to the field that clashed.
+fn user_conflict(err: sea_orm::DbErr) -> Error {
+    if !is_unique_violation(&err) {
+        return Error::Db(err);
+    }
+    let text = err.to_string();
+    let field = if text.contains("username") { "username" } else { "email" };
+    Error::Conflict(vec![FieldError::new(field, "this value is already in use and should be unique")])
+}
+
+async fn insert_user(
+    db: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+    email: String,
+    username: String,
+    name: String,
+    hashed_password: String,
+    site_roles: &[SiteRole],
+) -> Result<user::Model> {
+    user::ActiveModel {
+        id: Set(Uuid::new_v4()),
+        email: Set(email),
+        username: Set(username),
+        name: Set(name),
+        avatar_url: Set(String::new()),
+        hashed_password: Set(hashed_password),
+        status: Set(UserStatus::Active),
+        login_type: Set(LoginType::Password),
+        rbac_roles: Set(roles_json(site_roles)),
+        is_system: Set(false),
+        deleted: Set(false),
+        created_at: Set(now),
+        updated_at: Set(now),
+        last_seen_at: Set(None),
+    }
+    .insert(db)
+    .await
+    .map_err(user_conflict)
+}
+
+pub(super) async fn insert_membership(
+    db: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+    organization_id: Uuid,
+    user_id: Uuid,
+    roles: &[OrgRole],
+) -> Result<organization_member::Model, sea_orm::DbErr> {
+    organization_member::ActiveModel {
+        organization_id: Set(organization_id),
+        user_id: Set(user_id),
+        roles: Set(roles_json(roles)),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(db)
+    .await
+}
+
+/// Creates the first user as site owner, with the default organization, and logs it in.
+/// Refused once any human user exists.
+pub async fn create_first_user(
+    db: &DatabaseConnection,
+    now: DateTime<Utc>,
+    input: FirstUser,
+    session_lifetime: std::time::Duration,
+) -> Result<(user::Model, ApiToken)> {
+    let (email, username, name) =
+        check_profile(&input.email, &input.username, &input.password, &input.name)?;
+    if has_first_user(db).await? {
+        return Err(Error::FirstUserExists);
+    }
+    let hashed = password::hash(input.password).await?;
+    let txn = db.begin().await?;
+    site_config::ActiveModel {
+        key: Set(FIRST_USER_KEY.to_owned()),
+        value: Set(serde_json::Value::Bool(true)),
+        updated_at: Set(now),
+    }
+    .insert(&txn)
+    .await
+    .map_err(|e| if is_unique_violation(&e) { Error::FirstUserExists } else { Error::Db(e) })?;
+    let user = insert_user(&txn, now, email, username, name, hashed, &[SiteRole::Owner]).await?;
+    let org = organization::ActiveModel {
+        id: Set(Uuid::new_v4()),
+        name: Set("default".to_owned()),
+        display_name: Set("Default".to_owned()),
+        description: Set("The default organization, created with the first user.".to_owned()),
+        icon: Set(String::new()),
+        is_default: Set(true),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(&txn)
+    .await?;
+    insert_membership(&txn, now, org.id, user.id, &[]).await?;
+    // As Coder's migration does: prebuilds live in the default organization.
+    insert_membership(&txn, now, org.id, PREBUILDS_SYSTEM_USER_ID, &[]).await?;
+    let token = api_keys::create_session(&txn, now, user.id, session_lifetime).await?;
+    txn.commit().await?;
+    tracing::info!(user.id = %user.id, "first user created");
+    Ok((user, token))
+}
+
+/// Creates a user with site roles and organization memberships.
+pub async fn create_user(
+    db: &DatabaseConnection,
+    subject: &Subject,
+    now: DateTime<Utc>,
+    input: CreateUser,
+) -> Result<user::Model> {
+    authz::authorize(subject, Action::Create, &Object::new(Resource::User))?;
+    // Only owners hand out ownership.
+    if input.site_roles.contains(&SiteRole::Owner) && !subject.site_roles.contains(&SiteRole::Owner)
+    {
+        return Err(authz::Forbidden {
+            subject: subject.name.clone(),
+            action: Action::Create,
+            resource: Resource::User,
+        }
+        .into());
+    }
+    let (email, username, name) =
+        check_profile(&input.email, &input.username, &input.password, &input.name)?;
+    let organization_ids = if input.organization_ids.is_empty() {
+        let default = organization::Entity::find()
+            .filter(organization::Column::IsDefault.eq(true))
+            .one(db)
+            .await?
+            .ok_or(Error::NotFound("default organization"))?;
+        vec![default.id]
+    } else {
+        input.organization_ids.clone()
+    };
+    for &org_id in &organization_ids {
+        authz::authorize(
+            subject,
+            Action::Create,
+            &Object::new(Resource::OrganizationMember).in_org(org_id),
+        )?;
+    }
+    let mut site_roles = input.site_roles.clone();
+    site_roles.retain(|r| *r != SiteRole::Member);
+    site_roles.sort();
+    site_roles.dedup();
+    let hashed = password::hash(input.password).await?;
+    let txn = db.begin().await?;
+    let user = insert_user(&txn, now, email, username, name, hashed, &site_roles).await?;
+    for (i, &org_id) in organization_ids.iter().enumerate() {
+        insert_membership(&txn, now, org_id, user.id, &[]).await.map_err(|e| {
+            match e.sql_err() {
+                Some(sea_orm::SqlErr::ForeignKeyConstraintViolation(_)) => Error::Invalid(vec![
+                    FieldError::new(format!("organizationIds[{i}]"), "no such organization"),
+                ]),
+                _ => Error::Db(e),
+            }
+        })?;
+    }
+    txn.commit().await?;
+    Ok(user)
+}
+
+/// Checks an email and password, and creates a session token.
+pub async fn login(
+    db: &DatabaseConnection,
+    now: DateTime<Utc>,
+    email: &str,
+    password_attempt: String,
+    session_lifetime: std::time::Duration,
+) -> Result<(user::Model, ApiToken)> {
+    let found = user::Entity::find()
+        .filter(Expr::expr(Func::lower(Expr::col(user::Column::Email))).eq(email.trim().to_lowercase()))
+        .filter(user::Column::Deleted.eq(false))
+        .filter(user::Column::IsSystem.eq(false))
+        .one(db)
+        .await?;
+    let Some(user) = found else {
+        // Spend the same time as a real check.
+        password::verify(password_attempt, password::dummy_hash().await?).await?;
+        return Err(Error::InvalidCredentials);
+    };
+    if !password::verify(password_attempt, user.hashed_password.clone()).await? {
+        return Err(Error::InvalidCredentials);
+    }
+    if user.status == UserStatus::Suspended {
+        return Err(Error::Suspended);
+    }
+    let txn = db.begin().await?;
+    if user.status == UserStatus::Dormant {
+        user::Entity::update_many()
+            .col_expr(user::Column::Status, Expr::value(UserStatus::Active))
+            .filter(user::Column::Id.eq(user.id))
+            .exec(&txn)
+            .await?;
+    }
+    touch_last_seen(&txn, user.id, now).await?;
+    let token = api_keys::create_session(&txn, now, user.id, session_lifetime).await?;
+    txn.commit().await?;
+    let user = user::Entity::find_by_id(user.id).one(db).await?.ok_or(Error::NotFound("user"))?;
+    Ok((user, token))
+}
+
+/// Records that a user was seen now.
+pub(super) async fn touch_last_seen(
+    db: &impl ConnectionTrait,
+    user_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    user::Entity::update_many()
+        .col_expr(user::Column::LastSeenAt, Expr::value(now))
+        .filter(user::Column::Id.eq(user_id))
+        .filter(user::Column::IsSystem.eq(false))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Suspends or reactivates a user. Admins only; nobody can suspend themselves.
+pub async fn set_user_status(
+    db: &DatabaseConnection,
+    subject: &Subject,
+    now: DateTime<Utc>,
+    user_id: Uuid,
+    status: UserStatus,
+) -> Result<user::Model> {
+    // A site-wide object: the owner grant that lets users edit their profile does not apply.
+    authz::authorize(subject, Action::Update, &Object::new(Resource::User))?;
+    if user_id == subject.user_id && status != UserStatus::Active {
+        return Err(Error::Invalid(vec![FieldError::new("id", "you cannot suspend yourself")]));
+    }
+    let user = visible_user(db, user_id).await?;
+    let mut active: user::ActiveModel = user.into();
+    active.status = Set(status);
+    active.updated_at = Set(now);
+    Ok(active.update(db).await?)
+}
+
+/// A live, non-system user by id.
+async fn visible_user(db: &impl ConnectionTrait, user_id: Uuid) -> Result<user::Model> {
+    user::Entity::find_by_id(user_id)
+        .filter(user::Column::Deleted.eq(false))
+        .filter(user::Column::IsSystem.eq(false))
+        .one(db)
+        .await?
+        .ok_or(Error::NotFound("user"))
+}
+
+/// One user the subject may read.
+pub async fn get_user(
+    db: &impl ConnectionTrait,
+    subject: &Subject,
+    user_id: Uuid,
+) -> Result<user::Model> {
+    if !authz::is_allowed(subject, Action::Read, &Object::new(Resource::User).owned_by(user_id)) {
+        return Err(Error::NotFound("user"));
+    }
+    visible_user(db, user_id).await
+}
+
+/// The users the subject may read, oldest first; system users are never listed.
+pub async fn list_users(
+    db: &impl ConnectionTrait,
+    subject: &Subject,
+    offset: u64,
+    limit: u64,
+) -> Result<Vec<user::Model>> {
+    let scope = ReadScope::compute(subject, Action::Read, Resource::User);
+    Ok(user::Entity::find()
+        .filter(scope.condition(None, Some(Expr::col((user::Entity, user::Column::Id)))))
+        .filter(user::Column::IsSystem.eq(false))
+        .filter(user::Column::Deleted.eq(false))
+        .order_by_asc(user::Column::CreatedAt)
+        .order_by_asc(user::Column::Id)
+        .offset(offset)
+        .limit(limit)
+        .all(db)
+        .await?)
+}
+
+/// Users by id, for DataLoaders (system users included: they appear as group members).
+pub async fn users_by_id(
+    db: &impl ConnectionTrait,
+    ids: &[Uuid],
+) -> Result<HashMap<Uuid, user::Model>> {
+    Ok(user::Entity::find()
+        .filter(user::Column::Id.is_in(ids.iter().copied()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u))
+        .collect())
+}
+
+/// Parses stored role names, skipping unknown ones (a role removed in a later version).
+pub(super) fn parse_roles<T: std::str::FromStr>(json: &serde_json::Value) -> Vec<T> {
+    json.as_array()
+        .map(|items| items.iter().filter_map(|v| v.as_str()?.parse().ok()).collect())
+        .unwrap_or_default()
+}
+
+/// The site roles stored on a user (without the implied `member`).
+pub fn site_roles_of(user: &user::Model) -> Vec<SiteRole> {
+    parse_roles(&user.rbac_roles)
+}
+
+/// Builds the [`Subject`] for a user from its site roles and memberships.
+pub async fn subject_for(db: &impl ConnectionTrait, user: &user::Model) -> Result<Subject> {
+    let memberships = organization_member::Entity::find()
+        .filter(organization_member::Column::UserId.eq(user.id))
+        .all(db)
+        .await?;
+    let org_roles: BTreeMap<Uuid, Vec<OrgRole>> = memberships
+        .into_iter()
+        .map(|m| (m.organization_id, parse_roles(&m.roles)))
+        .collect();
+    Ok(Subject {
+        user_id: user.id,
+        site_roles: site_roles_of(user),
+        org_roles,
+        name: user.username.clone(),
+    })
+}

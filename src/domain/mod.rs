@@ -1,0 +1,28 @@
+//! The business rules, one module per capability. Domain functions take a database handle
+//! and plain arguments, own their transactions, and return their module's error enum; they
+//! know nothing of GraphQL or HTTP.
+
+pub mod identity;
+
+use sea_orm::{DbErr, SqlErr};
+
+/// One invalid input field and why, as clients receive it in `extensions.validations`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct FieldError {
+    /// The input field, as the client named it (`avatarUrl`, `addUsers[0]`).
+    pub field: String,
+    /// What is wrong with it.
+    pub detail: String,
+}
+
+impl FieldError {
+    /// A field error.
+    pub fn new(field: impl Into<String>, detail: impl Into<String>) -> Self {
+        Self { field: field.into(), detail: detail.into() }
+    }
+}
+
+/// Whether a database error is a violation of a unique constraint (on either engine).
+pub fn is_unique_violation(err: &DbErr) -> bool {
+    matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_)))
+}

@@ -1,0 +1,61 @@
+//! What a resolver gets from its request: the shared state, the authenticated caller and
+//! the request's DataLoader.
+
+use async_graphql::{
+    Context,
+    dataloader::{DataLoader, HashMapCache},
+};
+
+use super::{
+    error::{ApiError, Result},
+    loaders::DbLoader,
+};
+use crate::{authz::Subject, entity::user, state::AppState};
+
+/// The caller of one request, as the HTTP layer authenticated it.
+#[derive(Debug, Clone)]
+pub struct Authenticated {
+    /// The user row.
+    pub user: user::Model,
+    /// The user's roles, for authorization.
+    pub subject: Subject,
+}
+
+/// Request data: the caller, if any token was presented and valid.
+#[derive(Debug, Clone, Default)]
+pub struct Caller(pub Option<Authenticated>);
+
+/// Accessors resolvers use instead of raw `ctx.data`.
+pub trait ContextExt {
+    /// The shared state.
+    fn state(&self) -> Result<&AppState>;
+    /// The authenticated caller, or UNAUTHENTICATED.
+    fn caller(&self) -> Result<&Authenticated>;
+    /// The caller's subject, or UNAUTHENTICATED.
+    fn subject(&self) -> Result<&Subject> {
+        Ok(&self.caller()?.subject)
+    }
+    /// This request's DataLoader.
+    fn loader(&self) -> Result<&DataLoader<DbLoader, HashMapCache>>;
+}
+
+fn missing(what: &str) -> ApiError {
+    ApiError::internal(&std::io::Error::other(format!("request data missing: {what}")))
+}
+
+impl ContextExt for Context<'_> {
+    fn state(&self) -> Result<&AppState> {
+        self.data::<AppState>().map_err(|_| missing("AppState"))
+    }
+
+    fn caller(&self) -> Result<&Authenticated> {
+        match self.data::<Caller>() {
+            Ok(Caller(Some(caller))) => Ok(caller),
+            _ => Err(ApiError::unauthenticated()),
+        }
+    }
+
+    fn loader(&self) -> Result<&DataLoader<DbLoader, HashMapCache>> {
+        self.data::<DataLoader<DbLoader, HashMapCache>>().map_err(|_| missing("DataLoader"))
+    }
+}

@@ -1,0 +1,163 @@
+//! The one place where errors become GraphQL errors with a stable `extensions.code`.
+//!
+//! [`ApiError`] deliberately does not implement `Display`: async-graphql converts any
+//! `Display` error into a response with its text, so a resolver returning
+//! `Result<_, ApiError>` cannot leak a database message by a stray `?`. Internal errors are
+//! logged here (inside the request's span, which carries the request id) and reach the
+//! client as a fixed message.
+
+use async_graphql::ErrorExtensions;
+
+use crate::{
+    authz,
+    domain::{FieldError, identity},
+};
+
+/// Results of resolvers.
+pub type Result<T, E = ApiError> = std::result::Result<T, E>;
+
+/// The codes clients can rely on (SPEC §10).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorCode {
+    /// No or a bad token.
+    Unauthenticated,
+    /// Authenticated, but not allowed.
+    Forbidden,
+    /// No such object (or not visible to the caller).
+    NotFound,
+    /// The input is invalid; see `validations`.
+    BadUserInput,
+    /// The request clashes with the current state.
+    Conflict,
+    /// A bug or an outage; details are in the server log.
+    InternalServerError,
+}
+
+impl ErrorCode {
+    /// The wire form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::Unauthenticated => "UNAUTHENTICATED",
+            ErrorCode::Forbidden => "FORBIDDEN",
+            ErrorCode::NotFound => "NOT_FOUND",
+            ErrorCode::BadUserInput => "BAD_USER_INPUT",
+            ErrorCode::Conflict => "CONFLICT",
+            ErrorCode::InternalServerError => "INTERNAL_SERVER_ERROR",
+        }
+    }
+}
+
+/// The message clients see for internal errors.
+pub const INTERNAL_MESSAGE: &str =
+    "Internal server error. The x-request-id response header identifies it in the server log.";
+
+/// An error on its way to the client.
+#[derive(Debug, Clone)]
+pub struct ApiError {
+    code: ErrorCode,
+    message: String,
+    validations: Vec<FieldError>,
+}
+
+impl ApiError {
+    /// An error with a code and a message for the client.
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self { code, message: message.into(), validations: Vec::new() }
+    }
+
+    /// An input error listing every invalid field.
+    pub fn invalid(message: impl Into<String>, validations: Vec<FieldError>) -> Self {
+        Self { code: ErrorCode::BadUserInput, message: message.into(), validations }
+    }
+
+    /// Logs `cause` and returns the fixed internal error.
+    pub fn internal(cause: &(dyn std::error::Error + 'static)) -> Self {
+        tracing::error!(error = %cause, error.debug = ?cause, "internal error");
+        Self::new(ErrorCode::InternalServerError, INTERNAL_MESSAGE)
+    }
+
+    /// The "please log in" error.
+    pub fn unauthenticated() -> Self {
+        Self::new(ErrorCode::Unauthenticated, "You must be signed in: send Authorization: Bearer <token>.")
+    }
+
+    /// The message for the client.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// The code.
+    pub fn code(&self) -> ErrorCode {
+        self.code
+    }
+
+    /// The GraphQL error, with `extensions.code` and, for input errors, `validations`.
+    pub fn into_graphql(self) -> async_graphql::Error {
+        let ApiError { code, message, validations } = self;
+        async_graphql::Error::new(message).extend_with(|_, ext| {
+            ext.set("code", code.as_str());
+            if !validations.is_empty() {
+                let list: Vec<async_graphql::Value> = validations
+                    .iter()
+                    .map(|v| {
+                        let mut obj = async_graphql::indexmap::IndexMap::new();
+                        obj.insert(async_graphql::Name::new("field"), async_graphql::Value::from(v.field.clone()));
+                        obj.insert(async_graphql::Name::new("detail"), async_graphql::Value::from(v.detail.clone()));
+                        async_graphql::Value::Object(obj)
+                    })
+                    .collect();
+                ext.set("validations", async_graphql::Value::List(list));
+            }
+        })
+    }
+}
+
+impl From<ApiError> for async_graphql::Error {
+    fn from(err: ApiError) -> Self {
+        err.into_graphql()
+    }
+}
+
+impl ErrorExtensions for ApiError {
+    fn extend(&self) -> async_graphql::Error {
+        self.clone().into_graphql()
+    }
+}
+
+impl From<authz::Forbidden> for ApiError {
+    fn from(err: authz::Forbidden) -> Self {
+        ApiError::new(
+            ErrorCode::Forbidden,
+            format!("You may not {} this {}.", err.action.as_str(), err.resource.as_str().replace('_', " ")),
+        )
+    }
+}
+
+impl From<sea_orm::DbErr> for ApiError {
+    fn from(err: sea_orm::DbErr) -> Self {
+        ApiError::internal(&err)
+    }
+}
+
+impl From<identity::Error> for ApiError {
+    fn from(err: identity::Error) -> Self {
+        use identity::Error as E;
+        match err {
+            E::Invalid(fields) => ApiError::invalid("The input is invalid.", fields),
+            E::Conflict(fields) => ApiError { code: ErrorCode::Conflict, message: "A value is already in use.".into(), validations: fields },
+            E::FirstUserExists => ApiError::new(ErrorCode::Conflict, err.to_string()),
+            E::InvalidCredentials | E::Unauthenticated(_) | E::Suspended => {
+                ApiError::new(ErrorCode::Unauthenticated, err.to_string())
+            }
+            E::Forbidden(forbidden) => forbidden.into(),
+            E::NotFound(what) => ApiError::new(ErrorCode::NotFound, format!("The {what} does not exist, or you may not see it.")),
+            E::Hashing(_) | E::Db(_) => ApiError::internal(&err),
+        }
+    }
+}
+
+impl From<std::sync::Arc<identity::Error>> for ApiError {
+    fn from(err: std::sync::Arc<identity::Error>) -> Self {
+        ApiError::internal(err.as_ref())
+    }
+}

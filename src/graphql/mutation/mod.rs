@@ -1,0 +1,10 @@
+//! The mutation root, merged from one part per capability. Mutations take one `input`
+//! argument where they take more than an id.
+
+mod identity;
+
+use async_graphql::MergedObject;
+
+/// Every mutation.
+#[derive(MergedObject, Default)]
+pub struct Mutation(identity::IdentityMutation);

@@ -1,0 +1,9 @@
+//! The query root, merged from one part per capability.
+
+mod identity;
+
+use async_graphql::MergedObject;
+
+/// Every query.
+#[derive(MergedObject, Default)]
+pub struct Query(identity::IdentityQuery);

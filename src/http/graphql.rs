@@ -1,0 +1,175 @@
+//! The GraphQL endpoint. Written around async-graphql's request extractor rather than its
+//! ready-made service, to follow GraphQL-over-HTTP where the service does not: batches are
+//! refused, mutations over GET get 405, GraphiQL is served to browsers, and the caller is
+//! authenticated and given a fresh DataLoader for each request.
+
+use async_graphql::{
+    ParseRequestError,
+    http::GraphiQLSource,
+    parser::{parse_query, types::{DocumentOperations, OperationType}},
+};
+use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
+use axum::{
+    extract::State,
+    http::{HeaderMap, HeaderValue, StatusCode, header},
+    response::{Html, IntoResponse, Response},
+};
+use serde_json::json;
+
+use super::{HttpState, metrics::GraphqlOperation, middleware::SESSION_TOKEN};
+use crate::{
+    domain::identity,
+    graphql::{
+        context::{Authenticated, Caller},
+        error::{ApiError, ErrorCode},
+        loaders::new_loader,
+    },
+};
+
+/// GraphiQL loads its scripts from a CDN and runs inline ones, so its page gets a CSP of
+/// its own; every other page keeps the strict default.
+const GRAPHIQL_CSP: &str = "default-src 'self'; script-src 'self' 'unsafe-inline' https://unpkg.com; style-src 'self' 'unsafe-inline' https://unpkg.com; img-src 'self' data: https:; font-src 'self' data: https://unpkg.com; connect-src 'self'; frame-ancestors 'none'";
+
+/// A request the endpoint refuses before executing it, as a GraphQL error body.
+pub struct Rejection(ParseRequestError);
+
+impl From<ParseRequestError> for Rejection {
+    fn from(err: ParseRequestError) -> Self {
+        Self(err)
+    }
+}
+
+impl IntoResponse for Rejection {
+    fn into_response(self) -> Response {
+        let (status, message) = match &self.0 {
+            ParseRequestError::UnsupportedBatch => (
+                StatusCode::BAD_REQUEST,
+                "Batched requests are not supported: send one operation per request.".to_owned(),
+            ),
+            ParseRequestError::PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "The request body is too large.".to_owned()),
+            ParseRequestError::Io(err) if err.to_string().contains("length limit exceeded") => {
+                (StatusCode::PAYLOAD_TOO_LARGE, "The request body is too large.".to_owned())
+            }
+            other => (StatusCode::BAD_REQUEST, format!("Invalid GraphQL request: {other}")),
+        };
+        error_response(status, ErrorCode::BadUserInput, &message, &[])
+    }
+}
+
+fn error_response(status: StatusCode, code: ErrorCode, message: &str, headers: &[(header::HeaderName, &'static str)]) -> Response {
+    let body = json!({ "errors": [{ "message": message, "extensions": { "code": code.as_str() } }] });
+    let mut response = (status, axum::Json(body)).into_response();
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/graphql-response+json"));
+    for (name, value) in headers {
+        response.headers_mut().insert(name.clone(), HeaderValue::from_static(value));
+    }
+    response
+}
+
+/// GET /graphql: GraphiQL for browsers, otherwise a query from the query string.
+pub async fn get_graphql(
+    State(state): State<HttpState>,
+    headers: HeaderMap,
+    request: Result<GraphQLRequest<Rejection>, Rejection>,
+) -> Response {
+    let wants_html = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|accept| accept.contains("text/html"));
+    let has_query = request.as_ref().is_ok_and(|r| !r.0.query.is_empty());
+    if state.graphiql && wants_html && !has_query {
+        let page = GraphiQLSource::build().endpoint("/graphql").title("devplane GraphiQL").finish();
+        let mut response = Html(page).into_response();
+        response
+            .headers_mut()
+            .insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(GRAPHIQL_CSP));
+        return response;
+    }
+    match request {
+        Ok(request) => execute(state, headers, request.into_inner(), true).await,
+        Err(rejection) => rejection.into_response(),
+    }
+}
+
+/// POST /graphql: one operation in a JSON body.
+pub async fn post_graphql(
+    State(state): State<HttpState>,
+    headers: HeaderMap,
+    request: Result<GraphQLRequest<Rejection>, Rejection>,
+) -> Response {
+    match request {
+        Ok(request) => execute(state, headers, request.into_inner(), false).await,
+        Err(rejection) => rejection.into_response(),
+    }
+}
+
+/// The selected operation's type and name, if the document parses.
+fn selected_operation(request: &async_graphql::Request) -> Option<(OperationType, Option<String>)> {
+    let document = parse_query(&request.query).ok()?;
+    match document.operations {
+        DocumentOperations::Single(op) => Some((op.node.ty, request.operation_name.clone())),
+        DocumentOperations::Multiple(ops) => {
+            let name = request.operation_name.as_deref()?;
+            let (found, op) = ops.iter().find(|(n, _)| n.as_str() == name)?;
+            Some((op.node.ty, Some(found.to_string())))
+        }
+    }
+}
+
+/// The token from `Authorization: Bearer …` or `Coder-Session-Token: …`, if any.
+fn presented_token(headers: &HeaderMap) -> Option<&str> {
+    if let Some(value) = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) {
+        let (scheme, token) = value.split_once(' ').unwrap_or((value, ""));
+        return Some(if scheme.eq_ignore_ascii_case("bearer") { token.trim() } else { "" });
+    }
+    headers.get(&SESSION_TOKEN).and_then(|v| v.to_str().ok()).map(str::trim)
+}
+
+async fn execute(state: HttpState, headers: HeaderMap, request: async_graphql::Request, is_get: bool) -> Response {
+    let operation = selected_operation(&request);
+    let operation_name = operation.as_ref().and_then(|(_, name)| name.clone());
+    if let Some(name) = &operation_name {
+        tracing::Span::current().record("operation", name.as_str());
+    }
+    if is_get && operation.as_ref().is_some_and(|(ty, _)| *ty != OperationType::Query) {
+        return error_response(
+            StatusCode::METHOD_NOT_ALLOWED,
+            ErrorCode::BadUserInput,
+            "Mutations and subscriptions must be sent with POST.",
+            &[(header::ALLOW, "POST")],
+        );
+    }
+
+    let caller = match presented_token(&headers) {
+        None => Caller(None),
+        Some(token) => match identity::authenticate(&state.app.db, state.app.clock.now(), token).await {
+            Ok((user, subject)) => Caller(Some(Authenticated { user, subject })),
+            Err(err) => {
+                let api = ApiError::from(err);
+                let status = if api.code() == ErrorCode::Unauthenticated {
+                    StatusCode::UNAUTHORIZED
+                } else {
+                    StatusCode::INTERNAL_SERVER_ERROR
+                };
+                return error_response(status, api.code(), api.message(), &[]);
+            }
+        },
+    };
+
+    let request = request.data(caller).data(new_loader(state.app.db.clone()));
+    let mut response = GraphQLResponse::from(state.schema.execute(request).await).into_response();
+    let accepts_graphql_json = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|accept| accept.contains("application/graphql-response+json"));
+    if !accepts_graphql_json {
+        // Legacy clients that only know application/json get it labelled so.
+        response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    }
+    response
+        .extensions_mut()
+        .insert(GraphqlOperation(operation_name.unwrap_or_else(|| "anonymous".to_owned())));
+    response
+}

@@ -1,0 +1,108 @@
+//! Prometheus metrics: HTTP requests and their latency, labelled by route and GraphQL
+//! operation name. Each application has its own registry (no global state), so tests can
+//! run many servers in one process.
+
+use std::{
+    collections::HashSet,
+    sync::{Arc, Mutex},
+    time::Instant,
+};
+
+use axum::{
+    extract::{MatchedPath, Request, State},
+    http::{StatusCode, header},
+    middleware::Next,
+    response::{IntoResponse, Response},
+};
+use prometheus::{Encoder, HistogramOpts, HistogramVec, IntCounterVec, Opts, Registry, TextEncoder};
+
+use super::HttpState;
+
+/// Distinct operation names recorded before the rest are counted as `other`, so that
+/// clients cannot blow up the label cardinality.
+const MAX_OPERATION_NAMES: usize = 200;
+
+/// The GraphQL operation a response answered; set by the GraphQL handler.
+#[derive(Debug, Clone)]
+pub struct GraphqlOperation(pub String);
+
+/// The registry and the HTTP metrics.
+#[derive(Clone)]
+pub struct Metrics {
+    registry: Registry,
+    requests: IntCounterVec,
+    duration: HistogramVec,
+    operations: Arc<Mutex<HashSet<String>>>,
+}
+
+impl Metrics {
+    /// Creates and registers the metrics.
+    pub fn new() -> Result<Self, prometheus::Error> {
+        let registry = Registry::new_custom(Some("devplane".into()), None)?;
+        let requests = IntCounterVec::new(
+            Opts::new("http_requests_total", "HTTP requests by route, method, status and GraphQL operation."),
+            &["route", "method", "status", "operation"],
+        )?;
+        let duration = HistogramVec::new(
+            HistogramOpts::new("http_request_duration_seconds", "HTTP request latency by route and GraphQL operation.")
+                .buckets(vec![0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0]),
+            &["route", "operation"],
+        )?;
+        registry.register(Box::new(requests.clone()))?;
+        registry.register(Box::new(duration.clone()))?;
+        Ok(Self { registry, requests, duration, operations: Arc::new(Mutex::new(HashSet::new())) })
+    }
+
+    /// The registry, for other capabilities to register their metrics in.
+    pub fn registry(&self) -> &Registry {
+        &self.registry
+    }
+
+    fn operation_label(&self, name: Option<&str>) -> String {
+        let Some(name) = name else {
+            return String::new();
+        };
+        let mut seen = self.operations.lock().unwrap_or_else(|p| p.into_inner());
+        if seen.contains(name) {
+            return name.to_owned();
+        }
+        if seen.len() < MAX_OPERATION_NAMES {
+            seen.insert(name.to_owned());
+            return name.to_owned();
+        }
+        "other".to_owned()
+    }
+}
+
+/// Middleware: counts and times every request.
+pub async fn track(State(metrics): State<Metrics>, request: Request, next: Next) -> Response {
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
+    let method = request.method().as_str().to_owned();
+    let start = Instant::now();
+    let response = next.run(request).await;
+    let operation = metrics.operation_label(
+        response.extensions().get::<GraphqlOperation>().map(|op| op.0.as_str()),
+    );
+    let status = response.status().as_u16().to_string();
+    metrics.requests.with_label_values(&[route.as_str(), method.as_str(), status.as_str(), operation.as_str()]).inc();
+    metrics
+        .duration
+        .with_label_values(&[route.as_str(), operation.as_str()])
+        .observe(start.elapsed().as_secs_f64());
+    response
+}
+
+/// GET /metrics: the Prometheus text format.
+pub async fn render(State(state): State<HttpState>) -> Response {
+    let mut buffer = Vec::new();
+    match TextEncoder::new().encode(&state.metrics.registry.gather(), &mut buffer) {
+        Ok(()) => ([(header::CONTENT_TYPE, prometheus::TEXT_FORMAT)], buffer).into_response(),
+        Err(err) => {
+            tracing::error!(error = %err, "encoding metrics failed");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+}

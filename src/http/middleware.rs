@@ -1,0 +1,91 @@
+//! The tower-http stack every response passes through, outermost first: request id, trace
+//! span, request-id propagation, panic catching, metrics, timeout, body limit, security
+//! headers.
+
+use std::time::Duration;
+
+use axum::{
+    Router,
+    extract::Request,
+    http::{HeaderName, HeaderValue, StatusCode, header},
+};
+use tower::ServiceBuilder;
+use tower_http::{
+    catch_panic::CatchPanicLayer,
+    limit::RequestBodyLimitLayer,
+    request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
+    sensitive_headers::SetSensitiveRequestHeadersLayer,
+    set_header::SetResponseHeaderLayer,
+    timeout::TimeoutLayer,
+    trace::TraceLayer,
+};
+
+use super::metrics::{self, Metrics};
+
+/// The request id header, set on every request and echoed on every response.
+pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// Coder's alternative to `Authorization: Bearer`.
+pub const SESSION_TOKEN: HeaderName = HeaderName::from_static("coder-session-token");
+
+/// The CSP of every page but GraphiQL: nothing from elsewhere.
+const CSP: &str = "default-src 'self'; img-src 'self' data: https:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+
+/// Limits on requests.
+#[derive(Debug, Clone, Copy)]
+pub struct HttpLimits {
+    /// Longest a request may take (408 after).
+    pub request_timeout: Duration,
+    /// Largest request body (413 above).
+    pub max_body_bytes: usize,
+}
+
+/// Wraps the routes in the middleware stack.
+pub fn apply(routes: Router, metrics: Metrics, limits: HttpLimits) -> Router {
+    // Route-level layers run after routing, so the metrics see the matched route.
+    let routes = routes.layer(axum::middleware::from_fn_with_state(metrics, metrics::track));
+    routes.layer(
+        ServiceBuilder::new()
+            .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+            .layer(SetSensitiveRequestHeadersLayer::new([
+                header::AUTHORIZATION,
+                header::COOKIE,
+                SESSION_TOKEN,
+            ]))
+            .layer(TraceLayer::new_for_http().make_span_with(|request: &Request| {
+                let request_id = request
+                    .headers()
+                    .get(&REQUEST_ID)
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or_default();
+                tracing::info_span!(
+                    "http",
+                    source = "http",
+                    request_id,
+                    method = %request.method(),
+                    path = %request.uri().path(),
+                    operation = tracing::field::Empty,
+                )
+            }))
+            .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+            .layer(CatchPanicLayer::new())
+            .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, limits.request_timeout))
+            .layer(RequestBodyLimitLayer::new(limits.max_body_bytes))
+            .layer(SetResponseHeaderLayer::if_not_present(
+                header::CONTENT_SECURITY_POLICY,
+                HeaderValue::from_static(CSP),
+            ))
+            .layer(SetResponseHeaderLayer::overriding(
+                header::X_CONTENT_TYPE_OPTIONS,
+                HeaderValue::from_static("nosniff"),
+            ))
+            .layer(SetResponseHeaderLayer::overriding(
+                header::REFERRER_POLICY,
+                HeaderValue::from_static("no-referrer"),
+            ))
+            .layer(SetResponseHeaderLayer::if_not_present(
+                header::X_FRAME_OPTIONS,
+                HeaderValue::from_static("DENY"),
+            )),
+    )
+}
