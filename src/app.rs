@@ -57,7 +57,10 @@ impl Application {
         };
         let schema = graphql::build_schema(
             state.clone(),
-            Limits { max_depth: config.graphql_max_depth, max_complexity: config.graphql_max_complexity },
+            Limits {
+                max_depth: config.graphql_max_depth,
+                max_complexity: config.graphql_max_complexity,
+            },
         );
         let http_state = HttpState {
             app: state.clone(),
@@ -67,15 +70,27 @@ impl Application {
         };
         let router = http::build_router(
             http_state,
-            HttpLimits { request_timeout: config.request_timeout, max_body_bytes: config.max_body_bytes },
+            HttpLimits {
+                request_timeout: config.request_timeout,
+                max_body_bytes: config.max_body_bytes,
+            },
         );
         let listener = TcpListener::bind(config.listen_address)
             .await
-            .map_err(|source| StartError::Bind { address: config.listen_address, source })?;
-        let address = listener
-            .local_addr()
-            .map_err(|source| StartError::Bind { address: config.listen_address, source })?;
-        Ok(Self { listener, router, address, state })
+            .map_err(|source| StartError::Bind {
+                address: config.listen_address,
+                source,
+            })?;
+        let address = listener.local_addr().map_err(|source| StartError::Bind {
+            address: config.listen_address,
+            source,
+        })?;
+        Ok(Self {
+            listener,
+            router,
+            address,
+            state,
+        })
     }
 
     /// The address actually bound (with the real port when 0 was asked for).
@@ -94,9 +109,14 @@ impl Application {
     }
 
     /// Serves until `shutdown` completes, then finishes in-flight requests.
-    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+    pub async fn run_until(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
         tracing::info!(address = %self.address, "devplane listening");
-        axum::serve(self.listener, self.router).with_graceful_shutdown(shutdown).await?;
+        axum::serve(self.listener, self.router)
+            .with_graceful_shutdown(shutdown)
+            .await?;
         self.state.db.clone().close().await.ok();
         tracing::info!("devplane stopped");
         Ok(())

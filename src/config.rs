@@ -8,7 +8,11 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// The devplane command line.
 #[derive(Debug, Parser)]
-#[command(name = "devplane", version, about = "A GraphQL control plane for cloud development workspaces")]
+#[command(
+    name = "devplane",
+    version,
+    about = "A GraphQL control plane for cloud development workspaces"
+)]
 pub struct Cli {
     /// What to do.
     #[command(subcommand)]
@@ -100,7 +104,11 @@ pub struct LogConfig {
 #[derive(Debug, Clone, Args)]
 pub struct ServerConfig {
     /// Address the HTTP server listens on (port 0 picks a free port).
-    #[arg(long, env = "DEVPLANE_LISTEN_ADDRESS", default_value = "127.0.0.1:3000")]
+    #[arg(
+        long,
+        env = "DEVPLANE_LISTEN_ADDRESS",
+        default_value = "127.0.0.1:3000"
+    )]
     pub listen_address: SocketAddr,
     /// The URL users and agents reach this server at. Default: http://<listen address>.
     #[arg(long, env = "DEVPLANE_ACCESS_URL")]

@@ -35,7 +35,10 @@ async fn main() -> ExitCode {
 }
 
 async fn migrate(args: MigrateArgs) -> anyhow::Result<()> {
-    telemetry::init(&LogConfig { log_format: LogFormat::Text, log_level: "warn".into() });
+    telemetry::init(&LogConfig {
+        log_format: LogFormat::Text,
+        log_level: "warn".into(),
+    });
     let url = db::resolve_url(&args.database)?;
     let connection = db::connect(&url, args.database.database_max_connections).await?;
     match args.action {

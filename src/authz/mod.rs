@@ -148,7 +148,11 @@ pub struct Object {
 impl Object {
     /// An object of `resource` that belongs to no organization and no owner (site-wide).
     pub fn new(resource: Resource) -> Self {
-        Self { resource, org_id: None, owner_id: None }
+        Self {
+            resource,
+            org_id: None,
+            owner_id: None,
+        }
     }
 
     /// The same object, inside organization `org_id`.
@@ -238,7 +242,9 @@ pub fn authorize(subject: &Subject, action: Action, object: &Object) -> Result<(
 /// The boolean form of [`authorize`].
 pub fn is_allowed(subject: &Subject, action: Action, object: &Object) -> bool {
     use roles::Scope;
-    let owns = object.owner_id.is_some_and(|owner| owner == subject.user_id);
+    let owns = object
+        .owner_id
+        .is_some_and(|owner| owner == subject.user_id);
     let site = subject.effective_site_roles().any(|role| {
         let scope = role.grant(object.resource, action);
         scope == Some(Scope::Site)

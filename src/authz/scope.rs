@@ -74,7 +74,13 @@ impl ReadScope {
     /// The SQL condition selecting the visible rows, given the table's organization and
     /// owner columns (None where the table has no such column).
     pub fn condition(&self, org_col: Option<Expr>, owner_col: Option<Expr>) -> Condition {
-        let ReadScope::Limited { user_id, orgs, owned_in_orgs, owned_without_org } = self else {
+        let ReadScope::Limited {
+            user_id,
+            orgs,
+            owned_in_orgs,
+            owned_without_org,
+        } = self
+        else {
             return Condition::all();
         };
         let mut any = Condition::any();

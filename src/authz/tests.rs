@@ -55,8 +55,18 @@ fn role_matrix() {
         ("organization-admin", PrebuiltWorkspace, Delete, true),
         ("template-admin", PrebuiltWorkspace, Update, true),
         ("template-admin", PrebuiltWorkspace, Delete, true),
-        ("organization-template-admin", PrebuiltWorkspace, Update, true),
-        ("organization-template-admin", PrebuiltWorkspace, Delete, true),
+        (
+            "organization-template-admin",
+            PrebuiltWorkspace,
+            Update,
+            true,
+        ),
+        (
+            "organization-template-admin",
+            PrebuiltWorkspace,
+            Delete,
+            true,
+        ),
         ("member", PrebuiltWorkspace, Update, false),
         ("member", PrebuiltWorkspace, Delete, false),
         ("user-admin", PrebuiltWorkspace, Update, false),
@@ -129,7 +139,12 @@ fn role_matrix() {
         ("organization-admin", OrganizationMember, Update, true),
         ("organization-member", OrganizationMember, Read, true),
         ("organization-member", OrganizationMember, Create, false),
-        ("organization-template-admin", OrganizationMember, Create, false),
+        (
+            "organization-template-admin",
+            OrganizationMember,
+            Create,
+            false,
+        ),
         // Site-only resources: org roles never reach them.
         ("owner", License, Create, true),
         ("owner", License, Delete, true),
@@ -182,7 +197,13 @@ fn users_in_other_orgs_get_nothing_from_org_roles() {
 fn owners_act_on_their_own_objects() {
     let member = org(OrgRole::OrganizationMember);
     let mine = Object::new(Resource::Workspace).in_org(ORG_A).owned_by(ME);
-    for action in [Action::Read, Action::Update, Action::Delete, Action::Start, Action::Stop] {
+    for action in [
+        Action::Read,
+        Action::Update,
+        Action::Delete,
+        Action::Start,
+        Action::Stop,
+    ] {
         assert!(is_allowed(&member, action, &mine));
     }
     // Owning a workspace in an organization one is not a member of grants nothing.
@@ -193,14 +214,26 @@ fn owners_act_on_their_own_objects() {
     assert!(is_allowed(&member, Action::Create, &key));
     let others_key = Object::new(Resource::ApiKey).owned_by(OTHER);
     assert!(!is_allowed(&member, Action::Read, &others_key));
-    assert!(is_allowed(&member, Action::Read, &Object::new(Resource::User).owned_by(ME)));
-    assert!(!is_allowed(&member, Action::Read, &Object::new(Resource::User).owned_by(OTHER)));
+    assert!(is_allowed(
+        &member,
+        Action::Read,
+        &Object::new(Resource::User).owned_by(ME)
+    ));
+    assert!(!is_allowed(
+        &member,
+        Action::Read,
+        &Object::new(Resource::User).owned_by(OTHER)
+    ));
 }
 
 #[test]
 fn forbidden_names_the_action_and_resource() {
-    let err = authorize(&site(SiteRole::Member), Action::Create, &Object::new(Resource::License))
-        .expect_err("members cannot add licenses");
+    let err = authorize(
+        &site(SiteRole::Member),
+        Action::Create,
+        &Object::new(Resource::License),
+    )
+    .expect_err("members cannot add licenses");
     assert_eq!(err.to_string(), "member may not create license");
 }
 
@@ -214,7 +247,10 @@ fn render(scope: &ReadScope) -> (String, String) {
         .from(Alias::new("t"))
         .cond_where(cond)
         .to_owned();
-    (query.to_string(PostgresQueryBuilder), query.to_string(SqliteQueryBuilder))
+    (
+        query.to_string(PostgresQueryBuilder),
+        query.to_string(SqliteQueryBuilder),
+    )
 }
 
 #[test]
@@ -232,10 +268,7 @@ fn read_scope_limits_org_roles_to_their_orgs() {
     let subject = Subject {
         user_id: ME,
         site_roles: vec![],
-        org_roles: BTreeMap::from([
-            (ORG_A, vec![OrgRole::OrganizationAuditor]),
-            (ORG_B, vec![]),
-        ]),
+        org_roles: BTreeMap::from([(ORG_A, vec![OrgRole::OrganizationAuditor]), (ORG_B, vec![])]),
         name: "x".into(),
     };
     let scope = ReadScope::compute(&subject, Action::Read, Resource::ConnectionLog);
@@ -251,7 +284,11 @@ fn read_scope_limits_org_roles_to_their_orgs() {
 
 #[test]
 fn read_scope_for_owned_rows() {
-    let scope = ReadScope::compute(&org(OrgRole::OrganizationMember), Action::Read, Resource::Workspace);
+    let scope = ReadScope::compute(
+        &org(OrgRole::OrganizationMember),
+        Action::Read,
+        Resource::Workspace,
+    );
     let (pg, _) = render(&scope);
     assert_eq!(
         pg,
@@ -263,7 +300,11 @@ fn read_scope_for_owned_rows() {
 
 #[test]
 fn read_scope_nothing_renders_false() {
-    let scope = ReadScope::compute(&site(SiteRole::Member), Action::Read, Resource::ConnectionLog);
+    let scope = ReadScope::compute(
+        &site(SiteRole::Member),
+        Action::Read,
+        Resource::ConnectionLog,
+    );
     assert!(scope.is_nothing());
     let (pg, sqlite) = render(&scope);
     assert_eq!(pg, r#"SELECT "id" FROM "t" WHERE 1 = 0"#);

@@ -40,7 +40,9 @@ pub trait ContextExt {
 }
 
 fn missing(what: &str) -> ApiError {
-    ApiError::internal(&std::io::Error::other(format!("request data missing: {what}")))
+    ApiError::internal(&std::io::Error::other(format!(
+        "request data missing: {what}"
+    )))
 }
 
 impl ContextExt for Context<'_> {
@@ -56,6 +58,7 @@ impl ContextExt for Context<'_> {
     }
 
     fn loader(&self) -> Result<&DataLoader<DbLoader, HashMapCache>> {
-        self.data::<DataLoader<DbLoader, HashMapCache>>().map_err(|_| missing("DataLoader"))
+        self.data::<DataLoader<DbLoader, HashMapCache>>()
+            .map_err(|_| missing("DataLoader"))
     }
 }

@@ -62,12 +62,20 @@ pub struct ApiError {
 impl ApiError {
     /// An error with a code and a message for the client.
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        Self { code, message: message.into(), validations: Vec::new() }
+        Self {
+            code,
+            message: message.into(),
+            validations: Vec::new(),
+        }
     }
 
     /// An input error listing every invalid field.
     pub fn invalid(message: impl Into<String>, validations: Vec<FieldError>) -> Self {
-        Self { code: ErrorCode::BadUserInput, message: message.into(), validations }
+        Self {
+            code: ErrorCode::BadUserInput,
+            message: message.into(),
+            validations,
+        }
     }
 
     /// Logs `cause` and returns the fixed internal error.
@@ -78,7 +86,10 @@ impl ApiError {
 
     /// The "please log in" error.
     pub fn unauthenticated() -> Self {
-        Self::new(ErrorCode::Unauthenticated, "You must be signed in: send Authorization: Bearer <token>.")
+        Self::new(
+            ErrorCode::Unauthenticated,
+            "You must be signed in: send Authorization: Bearer <token>.",
+        )
     }
 
     /// The message for the client.
@@ -93,7 +104,11 @@ impl ApiError {
 
     /// The GraphQL error, with `extensions.code` and, for input errors, `validations`.
     pub fn into_graphql(self) -> async_graphql::Error {
-        let ApiError { code, message, validations } = self;
+        let ApiError {
+            code,
+            message,
+            validations,
+        } = self;
         async_graphql::Error::new(message).extend_with(|_, ext| {
             ext.set("code", code.as_str());
             if !validations.is_empty() {
@@ -101,8 +116,14 @@ impl ApiError {
                     .iter()
                     .map(|v| {
                         let mut obj = async_graphql::indexmap::IndexMap::new();
-                        obj.insert(async_graphql::Name::new("field"), async_graphql::Value::from(v.field.clone()));
-                        obj.insert(async_graphql::Name::new("detail"), async_graphql::Value::from(v.detail.clone()));
+                        obj.insert(
+                            async_graphql::Name::new("field"),
+                            async_graphql::Value::from(v.field.clone()),
+                        );
+                        obj.insert(
+                            async_graphql::Name::new("detail"),
+                            async_graphql::Value::from(v.detail.clone()),
+                        );
                         async_graphql::Value::Object(obj)
                     })
                     .collect();
@@ -128,7 +149,11 @@ impl From<authz::Forbidden> for ApiError {
     fn from(err: authz::Forbidden) -> Self {
         ApiError::new(
             ErrorCode::Forbidden,
-            format!("You may not {} this {}.", err.action.as_str(), err.resource.as_str().replace('_', " ")),
+            format!(
+                "You may not {} this {}.",
+                err.action.as_str(),
+                err.resource.as_str().replace('_', " ")
+            ),
         )
     }
 }
@@ -144,13 +169,20 @@ impl From<identity::Error> for ApiError {
         use identity::Error as E;
         match err {
             E::Invalid(fields) => ApiError::invalid("The input is invalid.", fields),
-            E::Conflict(fields) => ApiError { code: ErrorCode::Conflict, message: "A value is already in use.".into(), validations: fields },
+            E::Conflict(fields) => ApiError {
+                code: ErrorCode::Conflict,
+                message: "A value is already in use.".into(),
+                validations: fields,
+            },
             E::FirstUserExists => ApiError::new(ErrorCode::Conflict, err.to_string()),
             E::InvalidCredentials | E::Unauthenticated(_) | E::Suspended => {
                 ApiError::new(ErrorCode::Unauthenticated, err.to_string())
             }
             E::Forbidden(forbidden) => forbidden.into(),
-            E::NotFound(what) => ApiError::new(ErrorCode::NotFound, format!("The {what} does not exist, or you may not see it.")),
+            E::NotFound(what) => ApiError::new(
+                ErrorCode::NotFound,
+                format!("The {what} does not exist, or you may not see it."),
+            ),
             E::Hashing(_) | E::Db(_) => ApiError::internal(&err),
         }
     }

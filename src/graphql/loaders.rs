@@ -36,7 +36,10 @@ pub struct OrganizationId(pub Uuid);
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct MembershipsOf(pub Uuid);
 
-fn rekey<K: std::hash::Hash + Eq, V>(map: HashMap<Uuid, V>, key: impl Fn(Uuid) -> K) -> HashMap<K, V> {
+fn rekey<K: std::hash::Hash + Eq, V>(
+    map: HashMap<Uuid, V>,
+    key: impl Fn(Uuid) -> K,
+) -> HashMap<K, V> {
     map.into_iter().map(|(id, v)| (key(id), v)).collect()
 }
 
@@ -45,24 +48,45 @@ impl Loader<UserId> for DbLoader {
     type Error = LoadError;
     async fn load(&self, keys: &[UserId]) -> Result<HashMap<UserId, Self::Value>, Self::Error> {
         let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
-        Ok(rekey(identity::users_by_id(&self.db, &ids).await.map_err(Arc::new)?, UserId))
+        Ok(rekey(
+            identity::users_by_id(&self.db, &ids)
+                .await
+                .map_err(Arc::new)?,
+            UserId,
+        ))
     }
 }
 
 impl Loader<OrganizationId> for DbLoader {
     type Value = organization::Model;
     type Error = LoadError;
-    async fn load(&self, keys: &[OrganizationId]) -> Result<HashMap<OrganizationId, Self::Value>, Self::Error> {
+    async fn load(
+        &self,
+        keys: &[OrganizationId],
+    ) -> Result<HashMap<OrganizationId, Self::Value>, Self::Error> {
         let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
-        Ok(rekey(identity::organizations_by_id(&self.db, &ids).await.map_err(Arc::new)?, OrganizationId))
+        Ok(rekey(
+            identity::organizations_by_id(&self.db, &ids)
+                .await
+                .map_err(Arc::new)?,
+            OrganizationId,
+        ))
     }
 }
 
 impl Loader<MembershipsOf> for DbLoader {
     type Value = Vec<organization_member::Model>;
     type Error = LoadError;
-    async fn load(&self, keys: &[MembershipsOf]) -> Result<HashMap<MembershipsOf, Self::Value>, Self::Error> {
+    async fn load(
+        &self,
+        keys: &[MembershipsOf],
+    ) -> Result<HashMap<MembershipsOf, Self::Value>, Self::Error> {
         let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
-        Ok(rekey(identity::memberships_of(&self.db, &ids).await.map_err(Arc::new)?, MembershipsOf))
+        Ok(rekey(
+            identity::memberships_of(&self.db, &ids)
+                .await
+                .map_err(Arc::new)?,
+            MembershipsOf,
+        ))
     }
 }

@@ -10,7 +10,7 @@ pub mod pagination;
 pub mod query;
 pub mod types;
 
-use async_graphql::{EmptySubscription, Schema, SchemaBuilder, SDLExportOptions};
+use async_graphql::{EmptySubscription, SDLExportOptions, Schema, SchemaBuilder};
 
 use crate::state::AppState;
 
@@ -28,7 +28,11 @@ pub struct Limits {
 
 /// The schema without any data: enough to print the SDL.
 pub fn schema_builder() -> SchemaBuilder<query::Query, mutation::Mutation, EmptySubscription> {
-    Schema::build(query::Query::default(), mutation::Mutation::default(), EmptySubscription)
+    Schema::build(
+        query::Query::default(),
+        mutation::Mutation::default(),
+        EmptySubscription,
+    )
 }
 
 /// The schema the server runs, with shared state and limits.
@@ -43,6 +47,9 @@ pub fn build_schema(state: AppState, limits: Limits) -> AppSchema {
 /// The SDL as committed in `schema.graphql`: sorted, so the file diffs cleanly.
 pub fn sdl() -> String {
     schema_builder().finish().sdl_with_options(
-        SDLExportOptions::new().sorted_fields().sorted_arguments().sorted_enum_items(),
+        SDLExportOptions::new()
+            .sorted_fields()
+            .sorted_arguments()
+            .sorted_enum_items(),
     )
 }

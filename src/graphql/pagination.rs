@@ -27,18 +27,26 @@ impl OffsetPage {
             errors.push(FieldError::new("offset", "must not be negative"));
         }
         if !(1..=MAX_LIMIT).contains(&limit) {
-            errors.push(FieldError::new("limit", format!("must be between 1 and {MAX_LIMIT}")));
+            errors.push(FieldError::new(
+                "limit",
+                format!("must be between 1 and {MAX_LIMIT}"),
+            ));
         }
         if !errors.is_empty() {
             return Err(ApiError::invalid("Invalid paging arguments.", errors));
         }
-        Ok(Self { offset: offset.unsigned_abs().into(), limit: limit.unsigned_abs().into() })
+        Ok(Self {
+            offset: offset.unsigned_abs().into(),
+            limit: limit.unsigned_abs().into(),
+        })
     }
 
     /// Query complexity of a page: its size times the cost of one item.
     pub fn cost(limit: Option<i32>, child_complexity: usize) -> usize {
         let limit = limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT);
-        usize::try_from(limit).unwrap_or(1).saturating_mul(child_complexity)
+        usize::try_from(limit)
+            .unwrap_or(1)
+            .saturating_mul(child_complexity)
     }
 }
 
@@ -48,7 +56,13 @@ mod tests {
 
     #[test]
     fn defaults_and_bounds() {
-        assert_eq!(OffsetPage::parse(0, None).expect("ok"), OffsetPage { offset: 0, limit: 100 });
+        assert_eq!(
+            OffsetPage::parse(0, None).expect("ok"),
+            OffsetPage {
+                offset: 0,
+                limit: 100
+            }
+        );
         assert_eq!(OffsetPage::parse(5, Some(1000)).expect("ok").limit, 1000);
         assert!(OffsetPage::parse(0, Some(1001)).is_err());
         assert!(OffsetPage::parse(0, Some(0)).is_err());

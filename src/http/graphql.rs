@@ -6,7 +6,10 @@
 use async_graphql::{
     ParseRequestError,
     http::GraphiQLSource,
-    parser::{parse_query, types::{DocumentOperations, OperationType}},
+    parser::{
+        parse_query,
+        types::{DocumentOperations, OperationType},
+    },
 };
 use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
 use axum::{
@@ -46,24 +49,40 @@ impl IntoResponse for Rejection {
                 StatusCode::BAD_REQUEST,
                 "Batched requests are not supported: send one operation per request.".to_owned(),
             ),
-            ParseRequestError::PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "The request body is too large.".to_owned()),
-            ParseRequestError::Io(err) if err.to_string().contains("length limit exceeded") => {
-                (StatusCode::PAYLOAD_TOO_LARGE, "The request body is too large.".to_owned())
-            }
-            other => (StatusCode::BAD_REQUEST, format!("Invalid GraphQL request: {other}")),
+            ParseRequestError::PayloadTooLarge => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "The request body is too large.".to_owned(),
+            ),
+            ParseRequestError::Io(err) if err.to_string().contains("length limit exceeded") => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "The request body is too large.".to_owned(),
+            ),
+            other => (
+                StatusCode::BAD_REQUEST,
+                format!("Invalid GraphQL request: {other}"),
+            ),
         };
         error_response(status, ErrorCode::BadUserInput, &message, &[])
     }
 }
 
-fn error_response(status: StatusCode, code: ErrorCode, message: &str, headers: &[(header::HeaderName, &'static str)]) -> Response {
-    let body = json!({ "errors": [{ "message": message, "extensions": { "code": code.as_str() } }] });
+fn error_response(
+    status: StatusCode,
+    code: ErrorCode,
+    message: &str,
+    headers: &[(header::HeaderName, &'static str)],
+) -> Response {
+    let body =
+        json!({ "errors": [{ "message": message, "extensions": { "code": code.as_str() } }] });
     let mut response = (status, axum::Json(body)).into_response();
-    response
-        .headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/graphql-response+json"));
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/graphql-response+json"),
+    );
     for (name, value) in headers {
-        response.headers_mut().insert(name.clone(), HeaderValue::from_static(value));
+        response
+            .headers_mut()
+            .insert(name.clone(), HeaderValue::from_static(value));
     }
     response
 }
@@ -80,11 +99,15 @@ pub async fn get_graphql(
         .is_some_and(|accept| accept.contains("text/html"));
     let has_query = request.as_ref().is_ok_and(|r| !r.0.query.is_empty());
     if state.graphiql && wants_html && !has_query {
-        let page = GraphiQLSource::build().endpoint("/graphql").title("devplane GraphiQL").finish();
+        let page = GraphiQLSource::build()
+            .endpoint("/graphql")
+            .title("devplane GraphiQL")
+            .finish();
         let mut response = Html(page).into_response();
-        response
-            .headers_mut()
-            .insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(GRAPHIQL_CSP));
+        response.headers_mut().insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(GRAPHIQL_CSP),
+        );
         return response;
     }
     match request {
@@ -111,8 +134,12 @@ fn selected_operation(request: &async_graphql::Request) -> Option<(OperationType
     match document.operations {
         DocumentOperations::Single(op) => Some((op.node.ty, request.operation_name.clone())),
         DocumentOperations::Multiple(ops) => {
-            let name = request.operation_name.as_deref()?;
-            let (found, op) = ops.iter().find(|(n, _)| n.as_str() == name)?;
+            let (found, op) = match request.operation_name.as_deref() {
+                Some(name) => ops.iter().find(|(n, _)| n.as_str() == name)?,
+                // A document with one named operation needs no operationName.
+                None if ops.len() == 1 => ops.iter().next()?,
+                None => return None,
+            };
             Some((op.node.ty, Some(found.to_string())))
         }
     }
@@ -120,20 +147,39 @@ fn selected_operation(request: &async_graphql::Request) -> Option<(OperationType
 
 /// The token from `Authorization: Bearer …` or `Coder-Session-Token: …`, if any.
 fn presented_token(headers: &HeaderMap) -> Option<&str> {
-    if let Some(value) = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) {
+    if let Some(value) = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+    {
         let (scheme, token) = value.split_once(' ').unwrap_or((value, ""));
-        return Some(if scheme.eq_ignore_ascii_case("bearer") { token.trim() } else { "" });
+        return Some(if scheme.eq_ignore_ascii_case("bearer") {
+            token.trim()
+        } else {
+            ""
+        });
     }
-    headers.get(&SESSION_TOKEN).and_then(|v| v.to_str().ok()).map(str::trim)
+    headers
+        .get(&SESSION_TOKEN)
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
 }
 
-async fn execute(state: HttpState, headers: HeaderMap, request: async_graphql::Request, is_get: bool) -> Response {
+async fn execute(
+    state: HttpState,
+    headers: HeaderMap,
+    request: async_graphql::Request,
+    is_get: bool,
+) -> Response {
     let operation = selected_operation(&request);
     let operation_name = operation.as_ref().and_then(|(_, name)| name.clone());
     if let Some(name) = &operation_name {
         tracing::Span::current().record("operation", name.as_str());
     }
-    if is_get && operation.as_ref().is_some_and(|(ty, _)| *ty != OperationType::Query) {
+    if is_get
+        && operation
+            .as_ref()
+            .is_some_and(|(ty, _)| *ty != OperationType::Query)
+    {
         return error_response(
             StatusCode::METHOD_NOT_ALLOWED,
             ErrorCode::BadUserInput,
@@ -144,18 +190,20 @@ async fn execute(state: HttpState, headers: HeaderMap, request: async_graphql::R
 
     let caller = match presented_token(&headers) {
         None => Caller(None),
-        Some(token) => match identity::authenticate(&state.app.db, state.app.clock.now(), token).await {
-            Ok((user, subject)) => Caller(Some(Authenticated { user, subject })),
-            Err(err) => {
-                let api = ApiError::from(err);
-                let status = if api.code() == ErrorCode::Unauthenticated {
-                    StatusCode::UNAUTHORIZED
-                } else {
-                    StatusCode::INTERNAL_SERVER_ERROR
-                };
-                return error_response(status, api.code(), api.message(), &[]);
+        Some(token) => {
+            match identity::authenticate(&state.app.db, state.app.clock.now(), token).await {
+                Ok((user, subject)) => Caller(Some(Authenticated { user, subject })),
+                Err(err) => {
+                    let api = ApiError::from(err);
+                    let status = if api.code() == ErrorCode::Unauthenticated {
+                        StatusCode::UNAUTHORIZED
+                    } else {
+                        StatusCode::INTERNAL_SERVER_ERROR
+                    };
+                    return error_response(status, api.code(), api.message(), &[]);
+                }
             }
-        },
+        }
     };
 
     let request = request.data(caller).data(new_loader(state.app.db.clone()));
@@ -166,10 +214,13 @@ async fn execute(state: HttpState, headers: HeaderMap, request: async_graphql::R
         .is_some_and(|accept| accept.contains("application/graphql-response+json"));
     if !accepts_graphql_json {
         // Legacy clients that only know application/json get it labelled so.
-        response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
     }
-    response
-        .extensions_mut()
-        .insert(GraphqlOperation(operation_name.unwrap_or_else(|| "anonymous".to_owned())));
+    response.extensions_mut().insert(GraphqlOperation(
+        operation_name.unwrap_or_else(|| "anonymous".to_owned()),
+    ));
     response
 }

@@ -14,7 +14,9 @@ use axum::{
     middleware::Next,
     response::{IntoResponse, Response},
 };
-use prometheus::{Encoder, HistogramOpts, HistogramVec, IntCounterVec, Opts, Registry, TextEncoder};
+use prometheus::{
+    Encoder, HistogramOpts, HistogramVec, IntCounterVec, Opts, Registry, TextEncoder,
+};
 
 use super::HttpState;
 
@@ -40,17 +42,30 @@ impl Metrics {
     pub fn new() -> Result<Self, prometheus::Error> {
         let registry = Registry::new_custom(Some("devplane".into()), None)?;
         let requests = IntCounterVec::new(
-            Opts::new("http_requests_total", "HTTP requests by route, method, status and GraphQL operation."),
+            Opts::new(
+                "http_requests_total",
+                "HTTP requests by route, method, status and GraphQL operation.",
+            ),
             &["route", "method", "status", "operation"],
         )?;
         let duration = HistogramVec::new(
-            HistogramOpts::new("http_request_duration_seconds", "HTTP request latency by route and GraphQL operation.")
-                .buckets(vec![0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0]),
+            HistogramOpts::new(
+                "http_request_duration_seconds",
+                "HTTP request latency by route and GraphQL operation.",
+            )
+            .buckets(vec![
+                0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+            ]),
             &["route", "operation"],
         )?;
         registry.register(Box::new(requests.clone()))?;
         registry.register(Box::new(duration.clone()))?;
-        Ok(Self { registry, requests, duration, operations: Arc::new(Mutex::new(HashSet::new())) })
+        Ok(Self {
+            registry,
+            requests,
+            duration,
+            operations: Arc::new(Mutex::new(HashSet::new())),
+        })
     }
 
     /// The registry, for other capabilities to register their metrics in.
@@ -84,10 +99,21 @@ pub async fn track(State(metrics): State<Metrics>, request: Request, next: Next)
     let start = Instant::now();
     let response = next.run(request).await;
     let operation = metrics.operation_label(
-        response.extensions().get::<GraphqlOperation>().map(|op| op.0.as_str()),
+        response
+            .extensions()
+            .get::<GraphqlOperation>()
+            .map(|op| op.0.as_str()),
     );
     let status = response.status().as_u16().to_string();
-    metrics.requests.with_label_values(&[route.as_str(), method.as_str(), status.as_str(), operation.as_str()]).inc();
+    metrics
+        .requests
+        .with_label_values(&[
+            route.as_str(),
+            method.as_str(),
+            status.as_str(),
+            operation.as_str(),
+        ])
+        .inc();
     metrics
         .duration
         .with_label_values(&[route.as_str(), operation.as_str()])

@@ -43,7 +43,10 @@ pub struct HttpLimits {
 /// Wraps the routes in the middleware stack.
 pub fn apply(routes: Router, metrics: Metrics, limits: HttpLimits) -> Router {
     // Route-level layers run after routing, so the metrics see the matched route.
-    let routes = routes.layer(axum::middleware::from_fn_with_state(metrics, metrics::track));
+    let routes = routes.layer(axum::middleware::from_fn_with_state(
+        metrics,
+        metrics::track,
+    ));
     routes.layer(
         ServiceBuilder::new()
             .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
@@ -52,24 +55,29 @@ pub fn apply(routes: Router, metrics: Metrics, limits: HttpLimits) -> Router {
                 header::COOKIE,
                 SESSION_TOKEN,
             ]))
-            .layer(TraceLayer::new_for_http().make_span_with(|request: &Request| {
-                let request_id = request
-                    .headers()
-                    .get(&REQUEST_ID)
-                    .and_then(|v| v.to_str().ok())
-                    .unwrap_or_default();
-                tracing::info_span!(
-                    "http",
-                    source = "http",
-                    request_id,
-                    method = %request.method(),
-                    path = %request.uri().path(),
-                    operation = tracing::field::Empty,
-                )
-            }))
+            .layer(
+                TraceLayer::new_for_http().make_span_with(|request: &Request| {
+                    let request_id = request
+                        .headers()
+                        .get(&REQUEST_ID)
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or_default();
+                    tracing::info_span!(
+                        "http",
+                        source = "http",
+                        request_id,
+                        method = %request.method(),
+                        path = %request.uri().path(),
+                        operation = tracing::field::Empty,
+                    )
+                }),
+            )
             .layer(PropagateRequestIdLayer::new(REQUEST_ID))
             .layer(CatchPanicLayer::new())
-            .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, limits.request_timeout))
+            .layer(TimeoutLayer::with_status_code(
+                StatusCode::REQUEST_TIMEOUT,
+                limits.request_timeout,
+            ))
             .layer(RequestBodyLimitLayer::new(limits.max_body_bytes))
             .layer(SetResponseHeaderLayer::if_not_present(
                 header::CONTENT_SECURITY_POLICY,

@@ -7,10 +7,7 @@ pub mod metrics;
 mod middleware;
 mod web;
 
-use axum::{
-    Router,
-    routing::get,
-};
+use axum::{Router, routing::get};
 
 use crate::{graphql::AppSchema, state::AppState};
 
@@ -32,7 +29,10 @@ pub struct HttpState {
 /// Builds the router with every route and the middleware stack.
 pub fn build_router(state: HttpState, limits: HttpLimits) -> Router {
     let routes = Router::new()
-        .route("/graphql", get(graphql::get_graphql).post(graphql::post_graphql))
+        .route(
+            "/graphql",
+            get(graphql::get_graphql).post(graphql::post_graphql),
+        )
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(metrics::render))

@@ -33,7 +33,11 @@ pub struct ApiToken {
 }
 
 fn random_string(len: usize) -> String {
-    rand::rng().sample_iter(&Alphanumeric).take(len).map(char::from).collect()
+    rand::rng()
+        .sample_iter(&Alphanumeric)
+        .take(len)
+        .map(char::from)
+        .collect()
 }
 
 fn hash_secret(secret: &str) -> String {
@@ -74,7 +78,10 @@ async fn insert_key(
             Error::Db(e)
         }
     })?;
-    Ok(ApiToken { key, token: format!("{id}-{secret}") })
+    Ok(ApiToken {
+        key,
+        token: format!("{id}-{secret}"),
+    })
 }
 
 /// Creates a session token for `user_id`, as logging in does.
@@ -106,7 +113,10 @@ pub async fn create_api_token(
     let name = validate::name("name", name, &mut errors);
     let max_seconds = i64::try_from(max_lifetime.as_secs()).unwrap_or(i64::MAX);
     if lifetime_seconds <= 0 {
-        errors.push(crate::domain::FieldError::new("lifetimeSeconds", "must be positive"));
+        errors.push(crate::domain::FieldError::new(
+            "lifetimeSeconds",
+            "must be positive",
+        ));
     } else if lifetime_seconds > max_seconds {
         errors.push(crate::domain::FieldError::new(
             "lifetimeSeconds",
@@ -174,7 +184,10 @@ mod tests {
     #[test]
     fn secrets_are_hashed_hex() {
         let hashed = hash_secret("abc");
-        assert_eq!(hashed, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+        assert_eq!(
+            hashed,
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
         assert_eq!(random_string(ID_LEN).len(), ID_LEN);
         assert_ne!(random_string(SECRET_LEN), random_string(SECRET_LEN));
     }

@@ -52,7 +52,10 @@ pub struct UpdateGroup {
 
 fn name_conflict(err: sea_orm::DbErr) -> Error {
     if is_unique_violation(&err) {
-        Error::Conflict(vec![FieldError::new("name", "a group with this name already exists in the organization")])
+        Error::Conflict(vec![FieldError::new(
+            "name",
+            "a group with this name already exists in the organization",
+        )])
     } else {
         Error::Db(err)
     }
@@ -72,7 +75,11 @@ pub async fn create_group(
     input: CreateGroup,
 ) -> Result<group::Model> {
     super::get_organization(db, subject, input.organization_id).await?;
-    authz::authorize(subject, Action::Create, &Object::new(Resource::Group).in_org(input.organization_id))?;
+    authz::authorize(
+        subject,
+        Action::Create,
+        &Object::new(Resource::Group).in_org(input.organization_id),
+    )?;
     let mut errors = Vec::new();
     let name = validate::name("name", &input.name, &mut errors);
     let display_name = validate::display_name("displayName", &input.display_name, &mut errors);
@@ -94,9 +101,20 @@ pub async fn create_group(
 }
 
 /// One group the subject may read.
-pub async fn get_group(db: &impl ConnectionTrait, subject: &Subject, id: Uuid) -> Result<group::Model> {
-    let group = group::Entity::find_by_id(id).one(db).await?.ok_or(Error::NotFound("group"))?;
-    if !authz::is_allowed(subject, Action::Read, &Object::new(Resource::Group).in_org(group.organization_id)) {
+pub async fn get_group(
+    db: &impl ConnectionTrait,
+    subject: &Subject,
+    id: Uuid,
+) -> Result<group::Model> {
+    let group = group::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(Error::NotFound("group"))?;
+    if !authz::is_allowed(
+        subject,
+        Action::Read,
+        &Object::new(Resource::Group).in_org(group.organization_id),
+    ) {
         return Err(Error::NotFound("group"));
     }
     Ok(group)
@@ -109,7 +127,11 @@ pub async fn list_groups(
     organization_id: Uuid,
 ) -> Result<Vec<group::Model>> {
     super::get_organization(db, subject, organization_id).await?;
-    authz::authorize(subject, Action::Read, &Object::new(Resource::Group).in_org(organization_id))?;
+    authz::authorize(
+        subject,
+        Action::Read,
+        &Object::new(Resource::Group).in_org(organization_id),
+    )?;
     Ok(group::Entity::find()
         .filter(group::Column::OrganizationId.eq(organization_id))
         .order_by_asc(group::Column::Name)
@@ -126,8 +148,11 @@ pub async fn group_members(db: &impl ConnectionTrait, group_id: Uuid) -> Result<
         .into_iter()
         .map(|m| m.user_id)
         .collect();
-    let mut found: Vec<user::Model> =
-        users::users_by_id(db, &ids).await?.into_values().filter(|u| !u.deleted).collect();
+    let mut found: Vec<user::Model> = users::users_by_id(db, &ids)
+        .await?
+        .into_values()
+        .filter(|u| !u.deleted)
+        .collect();
     found.sort_by(|a, b| a.username.cmp(&b.username));
     Ok(found)
 }
@@ -140,13 +165,25 @@ pub async fn update_group(
     input: UpdateGroup,
 ) -> Result<group::Model> {
     let group = get_group(db, subject, input.id).await?;
-    authz::authorize(subject, Action::Update, &Object::new(Resource::Group).in_org(group.organization_id))?;
+    authz::authorize(
+        subject,
+        Action::Update,
+        &Object::new(Resource::Group).in_org(group.organization_id),
+    )?;
 
     let mut errors = Vec::new();
-    let name = input.name.as_deref().map(|n| validate::name("name", n, &mut errors));
-    let display_name =
-        input.display_name.as_deref().map(|n| validate::display_name("displayName", n, &mut errors));
-    let avatar_url = input.avatar_url.as_deref().map(|u| validate::avatar_url("avatarUrl", u, &mut errors));
+    let name = input
+        .name
+        .as_deref()
+        .map(|n| validate::name("name", n, &mut errors));
+    let display_name = input
+        .display_name
+        .as_deref()
+        .map(|n| validate::display_name("displayName", n, &mut errors));
+    let avatar_url = input
+        .avatar_url
+        .as_deref()
+        .map(|u| validate::avatar_url("avatarUrl", u, &mut errors));
     if let Some(quota) = input.quota_allowance {
         check_quota("quotaAllowance", quota, &mut errors);
     }
@@ -186,9 +223,11 @@ pub async fn update_group(
     }
     let updated = active.update(&txn).await.map_err(name_conflict)?;
     if !input.add_users.is_empty() {
-        group_member::Entity::insert_many(input.add_users.iter().map(|&user_id| group_member::ActiveModel {
-            group_id: Set(updated.id),
-            user_id: Set(user_id),
+        group_member::Entity::insert_many(input.add_users.iter().map(|&user_id| {
+            group_member::ActiveModel {
+                group_id: Set(updated.id),
+                user_id: Set(user_id),
+            }
         }))
         .on_conflict_do_nothing_on([group_member::Column::GroupId, group_member::Column::UserId])
         .exec(&txn)

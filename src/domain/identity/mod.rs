@@ -16,9 +16,8 @@ pub use groups::{
     CreateGroup, UpdateGroup, create_group, get_group, group_members, list_groups, update_group,
 };
 pub use organizations::{
-    member_roles,
-    AddMember, CreateOrganization, add_member, create_organization, get_organization,
-    list_members, list_organizations, memberships_of, organizations_by_id, remove_member,
+    AddMember, CreateOrganization, add_member, create_organization, get_organization, list_members,
+    list_organizations, member_roles, memberships_of, organizations_by_id, remove_member,
     update_member_roles,
 };
 pub use users::{
@@ -72,5 +71,9 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// Turns a list of field errors into `Ok(())` or [`Error::Invalid`].
 fn check(errors: Vec<FieldError>) -> Result<()> {
-    if errors.is_empty() { Ok(()) } else { Err(Error::Invalid(errors)) }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::Invalid(errors))
+    }
 }

@@ -47,7 +47,11 @@ pub async fn create_organization(
     now: DateTime<Utc>,
     input: CreateOrganization,
 ) -> Result<organization::Model> {
-    authz::authorize(subject, Action::Create, &Object::new(Resource::Organization))?;
+    authz::authorize(
+        subject,
+        Action::Create,
+        &Object::new(Resource::Organization),
+    )?;
     let mut errors = Vec::new();
     let name = validate::name("name", &input.name, &mut errors);
     let mut display_name = validate::display_name("displayName", &input.display_name, &mut errors);
@@ -71,13 +75,22 @@ pub async fn create_organization(
     .await
     .map_err(|e| {
         if is_unique_violation(&e) {
-            Error::Conflict(vec![FieldError::new("name", "an organization with this name already exists")])
+            Error::Conflict(vec![FieldError::new(
+                "name",
+                "an organization with this name already exists",
+            )])
         } else {
             Error::Db(e)
         }
     })?;
-    users::insert_membership(&txn, now, org.id, subject.user_id, &[OrgRole::OrganizationAdmin])
-        .await?;
+    users::insert_membership(
+        &txn,
+        now,
+        org.id,
+        subject.user_id,
+        &[OrgRole::OrganizationAdmin],
+    )
+    .await?;
     txn.commit().await?;
     Ok(org)
 }
@@ -104,10 +117,17 @@ pub async fn get_organization(
     subject: &Subject,
     id: Uuid,
 ) -> Result<organization::Model> {
-    if !authz::is_allowed(subject, Action::Read, &Object::new(Resource::Organization).in_org(id)) {
+    if !authz::is_allowed(
+        subject,
+        Action::Read,
+        &Object::new(Resource::Organization).in_org(id),
+    ) {
         return Err(Error::NotFound("organization"));
     }
-    organization::Entity::find_by_id(id).one(db).await?.ok_or(Error::NotFound("organization"))
+    organization::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(Error::NotFound("organization"))
 }
 
 /// Organizations by id, for DataLoaders.
@@ -172,7 +192,10 @@ pub async fn add_member(
         .one(db)
         .await?;
     if user.is_none() {
-        return Err(Error::Invalid(vec![FieldError::new("userId", "no such user")]));
+        return Err(Error::Invalid(vec![FieldError::new(
+            "userId",
+            "no such user",
+        )]));
     }
     let roles = normalize_roles(input.roles);
     users::insert_membership(db, now, input.organization_id, input.user_id, &roles)
@@ -230,10 +253,14 @@ pub async fn remove_member(
     organization_id: Uuid,
     user_id: Uuid,
 ) -> Result<()> {
-    let object = Object::new(Resource::OrganizationMember).in_org(organization_id).owned_by(user_id);
+    let object = Object::new(Resource::OrganizationMember)
+        .in_org(organization_id)
+        .owned_by(user_id);
     authz::authorize(subject, Action::Delete, &object)?;
     find_member(db, organization_id, user_id).await?;
-    organization_member::Entity::delete_by_id((organization_id, user_id)).exec(db).await?;
+    organization_member::Entity::delete_by_id((organization_id, user_id))
+        .exec(db)
+        .await?;
     Ok(())
 }
 
@@ -255,11 +282,17 @@ pub async fn list_members(
         .await?;
     let ids: Vec<Uuid> = rows.iter().map(|m| m.user_id).collect();
     let users = users::users_by_id(db, &ids).await?;
-    Ok(rows
+    let mut members: Vec<_> = rows
         .into_iter()
         .filter_map(|m| {
             let user = users.get(&m.user_id)?.clone();
             (!user.is_system && !user.deleted).then_some((m, user))
         })
-        .collect())
+        .collect();
+    members.sort_by(|(a, ua), (b, ub)| {
+        a.created_at
+            .cmp(&b.created_at)
+            .then_with(|| ua.username.cmp(&ub.username))
+    });
+    Ok(members)
 }

@@ -30,7 +30,9 @@ pub async fn verify(password: String, hash: String) -> Result<bool> {
         let Ok(parsed) = PasswordHash::new(&hash) else {
             return false;
         };
-        Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok()
+        Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok()
     })
     .await
     .map_err(|e| Error::Hashing(e.to_string()))
@@ -40,7 +42,10 @@ pub async fn verify(password: String, hash: String) -> Result<bool> {
 /// as long as a wrong password and response times do not reveal which accounts exist.
 pub async fn dummy_hash() -> Result<String> {
     static DUMMY: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
-    DUMMY.get_or_try_init(|| hash("not a real password".to_owned())).await.cloned()
+    DUMMY
+        .get_or_try_init(|| hash("not a real password".to_owned()))
+        .await
+        .cloned()
 }
 
 #[cfg(test)]
@@ -51,8 +56,16 @@ mod tests {
     async fn round_trip() {
         let stored = hash("correct horse".into()).await.expect("hash");
         assert!(stored.starts_with("$argon2id$"));
-        assert!(verify("correct horse".into(), stored.clone()).await.expect("verify"));
+        assert!(
+            verify("correct horse".into(), stored.clone())
+                .await
+                .expect("verify")
+        );
         assert!(!verify("wrong horse".into(), stored).await.expect("verify"));
-        assert!(!verify("anything".into(), "none".into()).await.expect("verify"));
+        assert!(
+            !verify("anything".into(), "none".into())
+                .await
+                .expect("verify")
+        );
     }
 }

@@ -5,8 +5,10 @@ use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+    ActiveModelTrait,
+    ActiveValue::Set,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, TransactionTrait,
     sea_query::{Expr, ExprTrait, Func},
 };
 use uuid::Uuid;
@@ -83,7 +85,12 @@ fn check_profile(
 }
 
 fn roles_json<T: ToString>(roles: &[T]) -> serde_json::Value {
-    serde_json::Value::Array(roles.iter().map(|r| serde_json::Value::String(r.to_string())).collect())
+    serde_json::Value::Array(
+        roles
+            .iter()
+            .map(|r| serde_json::Value::String(r.to_string()))
+            .collect(),
+    )
 }
 
 /// Maps a unique violation on insert to the field that clashed.
@@ -92,8 +99,15 @@ fn user_conflict(err: sea_orm::DbErr) -> Error {
         return Error::Db(err);
     }
     let text = err.to_string();
-    let field = if text.contains("username") { "username" } else { "email" };
-    Error::Conflict(vec![FieldError::new(field, "this value is already in use and should be unique")])
+    let field = if text.contains("username") {
+        "username"
+    } else {
+        "email"
+    };
+    Error::Conflict(vec![FieldError::new(
+        field,
+        "this value is already in use and should be unique",
+    )])
 }
 
 async fn insert_user(
@@ -166,7 +180,13 @@ pub async fn create_first_user(
     }
     .insert(&txn)
     .await
-    .map_err(|e| if is_unique_violation(&e) { Error::FirstUserExists } else { Error::Db(e) })?;
+    .map_err(|e| {
+        if is_unique_violation(&e) {
+            Error::FirstUserExists
+        } else {
+            Error::Db(e)
+        }
+    })?;
     let user = insert_user(&txn, now, email, username, name, hashed, &[SiteRole::Owner]).await?;
     let org = organization::ActiveModel {
         id: Set(Uuid::new_v4()),
@@ -234,14 +254,17 @@ pub async fn create_user(
     let txn = db.begin().await?;
     let user = insert_user(&txn, now, email, username, name, hashed, &site_roles).await?;
     for (i, &org_id) in organization_ids.iter().enumerate() {
-        insert_membership(&txn, now, org_id, user.id, &[]).await.map_err(|e| {
-            match e.sql_err() {
-                Some(sea_orm::SqlErr::ForeignKeyConstraintViolation(_)) => Error::Invalid(vec![
-                    FieldError::new(format!("organizationIds[{i}]"), "no such organization"),
-                ]),
+        insert_membership(&txn, now, org_id, user.id, &[])
+            .await
+            .map_err(|e| match e.sql_err() {
+                Some(sea_orm::SqlErr::ForeignKeyConstraintViolation(_)) => {
+                    Error::Invalid(vec![FieldError::new(
+                        format!("organizationIds[{i}]"),
+                        "no such organization",
+                    )])
+                }
                 _ => Error::Db(e),
-            }
-        })?;
+            })?;
     }
     txn.commit().await?;
     Ok(user)
@@ -256,7 +279,9 @@ pub async fn login(
     session_lifetime: std::time::Duration,
 ) -> Result<(user::Model, ApiToken)> {
     let found = user::Entity::find()
-        .filter(Expr::expr(Func::lower(Expr::col(user::Column::Email))).eq(email.trim().to_lowercase()))
+        .filter(
+            Expr::expr(Func::lower(Expr::col(user::Column::Email))).eq(email.trim().to_lowercase()),
+        )
         .filter(user::Column::Deleted.eq(false))
         .filter(user::Column::IsSystem.eq(false))
         .one(db)
@@ -283,7 +308,10 @@ pub async fn login(
     touch_last_seen(&txn, user.id, now).await?;
     let token = api_keys::create_session(&txn, now, user.id, session_lifetime).await?;
     txn.commit().await?;
-    let user = user::Entity::find_by_id(user.id).one(db).await?.ok_or(Error::NotFound("user"))?;
+    let user = user::Entity::find_by_id(user.id)
+        .one(db)
+        .await?
+        .ok_or(Error::NotFound("user"))?;
     Ok((user, token))
 }
 
@@ -313,7 +341,10 @@ pub async fn set_user_status(
     // A site-wide object: the owner grant that lets users edit their profile does not apply.
     authz::authorize(subject, Action::Update, &Object::new(Resource::User))?;
     if user_id == subject.user_id && status != UserStatus::Active {
-        return Err(Error::Invalid(vec![FieldError::new("id", "you cannot suspend yourself")]));
+        return Err(Error::Invalid(vec![FieldError::new(
+            "id",
+            "you cannot suspend yourself",
+        )]));
     }
     let user = visible_user(db, user_id).await?;
     let mut active: user::ActiveModel = user.into();
@@ -338,7 +369,11 @@ pub async fn get_user(
     subject: &Subject,
     user_id: Uuid,
 ) -> Result<user::Model> {
-    if !authz::is_allowed(subject, Action::Read, &Object::new(Resource::User).owned_by(user_id)) {
+    if !authz::is_allowed(
+        subject,
+        Action::Read,
+        &Object::new(Resource::User).owned_by(user_id),
+    ) {
         return Err(Error::NotFound("user"));
     }
     visible_user(db, user_id).await
@@ -357,7 +392,7 @@ pub async fn list_users(
         .filter(user::Column::IsSystem.eq(false))
         .filter(user::Column::Deleted.eq(false))
         .order_by_asc(user::Column::CreatedAt)
-        .order_by_asc(user::Column::Id)
+        .order_by_asc(user::Column::Username)
         .offset(offset)
         .limit(limit)
         .all(db)
@@ -381,7 +416,12 @@ pub async fn users_by_id(
 /// Parses stored role names, skipping unknown ones (a role removed in a later version).
 pub(super) fn parse_roles<T: std::str::FromStr>(json: &serde_json::Value) -> Vec<T> {
     json.as_array()
-        .map(|items| items.iter().filter_map(|v| v.as_str()?.parse().ok()).collect())
+        .map(|items| {
+            items
+                .iter()
+                .filter_map(|v| v.as_str()?.parse().ok())
+                .collect()
+        })
         .unwrap_or_default()
 }
 

@@ -59,7 +59,10 @@ pub fn avatar_url(field: &str, value: &str, errors: &mut Vec<FieldError>) -> Str
     match url::Url::parse(value) {
         Ok(url) if matches!(url.scheme(), "http" | "https") && url.has_host() => url.to_string(),
         _ => {
-            errors.push(FieldError::new(field, "must be an absolute http or https URL"));
+            errors.push(FieldError::new(
+                field,
+                "must be an absolute http or https URL",
+            ));
             value.to_owned()
         }
     }
@@ -90,7 +93,13 @@ mod tests {
         for ok in ["", "https://example.com/a.png", "http://x.io"] {
             assert_eq!(errs(|e| avatar_url("a", ok, e)), 0, "{ok}");
         }
-        for bad in ["example.com/a.png", "/a.png", "ftp://x.io/a", "javascript:alert(1)", "https://"] {
+        for bad in [
+            "example.com/a.png",
+            "/a.png",
+            "ftp://x.io/a",
+            "javascript:alert(1)",
+            "https://",
+        ] {
             assert_eq!(errs(|e| avatar_url("a", bad, e)), 1, "{bad}");
         }
     }

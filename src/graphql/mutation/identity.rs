@@ -169,7 +169,11 @@ pub struct IdentityMutation;
 impl IdentityMutation {
     /// Sets up a fresh deployment: creates the first user as owner, the default
     /// organization, and a session. Refused once a user exists. Needs no token.
-    async fn create_first_user(&self, ctx: &Context<'_>, input: CreateFirstUserInput) -> Result<AuthPayload> {
+    async fn create_first_user(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateFirstUserInput,
+    ) -> Result<AuthPayload> {
         let state = ctx.state()?;
         let (user, token) = identity::create_first_user(
             &state.db,
@@ -183,7 +187,10 @@ impl IdentityMutation {
             state.auth.session_duration,
         )
         .await?;
-        Ok(AuthPayload { user, token: token.token })
+        Ok(AuthPayload {
+            user,
+            token: token.token,
+        })
     }
 
     /// Signs in with email and password and returns a session token. Needs no token.
@@ -197,11 +204,18 @@ impl IdentityMutation {
             state.auth.session_duration,
         )
         .await?;
-        Ok(AuthPayload { user, token: token.token })
+        Ok(AuthPayload {
+            user,
+            token: token.token,
+        })
     }
 
     /// Creates a named API token for the caller. The token is returned once.
-    async fn create_api_token(&self, ctx: &Context<'_>, input: CreateApiTokenInput) -> Result<CreateApiTokenPayload> {
+    async fn create_api_token(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateApiTokenInput,
+    ) -> Result<CreateApiTokenPayload> {
         let state = ctx.state()?;
         let token = identity::create_api_token(
             &state.db,
@@ -212,7 +226,10 @@ impl IdentityMutation {
             state.auth.max_token_lifetime,
         )
         .await?;
-        Ok(CreateApiTokenPayload { key: token.key, token: token.token })
+        Ok(CreateApiTokenPayload {
+            key: token.key,
+            token: token.token,
+        })
     }
 
     /// Creates a user with site roles, in the given organizations (default: the default one).
@@ -236,7 +253,11 @@ impl IdentityMutation {
     }
 
     /// Suspends or reactivates a user.
-    async fn update_user_status(&self, ctx: &Context<'_>, input: UpdateUserStatusInput) -> Result<User> {
+    async fn update_user_status(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateUserStatusInput,
+    ) -> Result<User> {
         let state = ctx.state()?;
         let user = identity::set_user_status(
             &state.db,
@@ -250,7 +271,11 @@ impl IdentityMutation {
     }
 
     /// Creates an organization; the caller becomes its organization admin.
-    async fn create_organization(&self, ctx: &Context<'_>, input: CreateOrganizationInput) -> Result<Organization> {
+    async fn create_organization(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateOrganizationInput,
+    ) -> Result<Organization> {
         let state = ctx.state()?;
         let org = identity::create_organization(
             &state.db,
@@ -268,10 +293,19 @@ impl IdentityMutation {
     }
 
     /// Adds a user to an organization with roles.
-    async fn add_organization_member(&self, ctx: &Context<'_>, input: OrganizationMemberInput) -> Result<OrganizationMember> {
+    async fn add_organization_member(
+        &self,
+        ctx: &Context<'_>,
+        input: OrganizationMemberInput,
+    ) -> Result<OrganizationMember> {
         let state = ctx.state()?;
-        let member =
-            identity::add_member(&state.db, ctx.subject()?, state.clock.now(), member_input(input)).await?;
+        let member = identity::add_member(
+            &state.db,
+            ctx.subject()?,
+            state.clock.now(),
+            member_input(input),
+        )
+        .await?;
         Ok(OrganizationMember(member))
     }
 
@@ -282,9 +316,13 @@ impl IdentityMutation {
         input: OrganizationMemberInput,
     ) -> Result<OrganizationMember> {
         let state = ctx.state()?;
-        let member =
-            identity::update_member_roles(&state.db, ctx.subject()?, state.clock.now(), member_input(input))
-                .await?;
+        let member = identity::update_member_roles(
+            &state.db,
+            ctx.subject()?,
+            state.clock.now(),
+            member_input(input),
+        )
+        .await?;
         Ok(OrganizationMember(member))
     }
 
@@ -295,8 +333,17 @@ impl IdentityMutation {
         input: RemoveOrganizationMemberInput,
     ) -> Result<RemoveOrganizationMemberPayload> {
         let state = ctx.state()?;
-        identity::remove_member(&state.db, ctx.subject()?, input.organization_id, input.user_id).await?;
-        Ok(RemoveOrganizationMemberPayload { organization_id: input.organization_id, user_id: input.user_id })
+        identity::remove_member(
+            &state.db,
+            ctx.subject()?,
+            input.organization_id,
+            input.user_id,
+        )
+        .await?;
+        Ok(RemoveOrganizationMemberPayload {
+            organization_id: input.organization_id,
+            user_id: input.user_id,
+        })
     }
 
     /// Creates a group in an organization.

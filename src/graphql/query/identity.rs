@@ -38,7 +38,9 @@ impl IdentityQuery {
 
     /// One organization.
     async fn organization(&self, ctx: &Context<'_>, id: Uuid) -> Result<Organization> {
-        Ok(Organization(identity::get_organization(&ctx.state()?.db, ctx.subject()?, id).await?))
+        Ok(Organization(
+            identity::get_organization(&ctx.state()?.db, ctx.subject()?, id).await?,
+        ))
     }
 
     /// The users the caller may read, oldest first. System users are never listed.
@@ -57,7 +59,9 @@ impl IdentityQuery {
 
     /// One user.
     async fn user(&self, ctx: &Context<'_>, id: Uuid) -> Result<User> {
-        Ok(User(identity::get_user(&ctx.state()?.db, ctx.subject()?, id).await?))
+        Ok(User(
+            identity::get_user(&ctx.state()?.db, ctx.subject()?, id).await?,
+        ))
     }
 
     /// The groups of an organization, by name.
@@ -68,7 +72,8 @@ impl IdentityQuery {
 
     /// One group.
     async fn group(&self, ctx: &Context<'_>, id: Uuid) -> Result<Group> {
-        Ok(Group(identity::get_group(&ctx.state()?.db, ctx.subject()?, id).await?))
+        Ok(Group(
+            identity::get_group(&ctx.state()?.db, ctx.subject()?, id).await?,
+        ))
     }
 }
-

@@ -18,6 +18,7 @@ use crate::{
 /// A user account.
 pub struct User(pub user::Model);
 
+/// A user account.
 #[Object]
 impl User {
     /// Unique id.
@@ -47,7 +48,11 @@ impl User {
     /// Site roles; `MEMBER` is always included.
     async fn site_roles(&self) -> Vec<SiteRoleName> {
         let mut roles: Vec<SiteRoleName> = vec![SiteRoleName::Member];
-        roles.extend(identity::site_roles_of(&self.0).into_iter().map(SiteRoleName::from));
+        roles.extend(
+            identity::site_roles_of(&self.0)
+                .into_iter()
+                .map(SiteRoleName::from),
+        );
         roles
     }
     /// Whether this is a system account (such as the prebuilds owner).
@@ -68,7 +73,11 @@ impl User {
     }
     /// The organizations the user belongs to, with the roles held in each.
     async fn organization_memberships(&self, ctx: &Context<'_>) -> Result<Vec<OrganizationMember>> {
-        let rows = ctx.loader()?.load_one(MembershipsOf(self.0.id)).await?.unwrap_or_default();
+        let rows = ctx
+            .loader()?
+            .load_one(MembershipsOf(self.0.id))
+            .await?
+            .unwrap_or_default();
         Ok(rows.into_iter().map(OrganizationMember).collect())
     }
 }
@@ -76,6 +85,7 @@ impl User {
 /// An organization: the tenant that owns templates, workspaces and groups.
 pub struct Organization(pub organization::Model);
 
+/// An organization: the tenant that owns templates, workspaces and groups.
 #[Object]
 impl Organization {
     /// Unique id.
@@ -114,7 +124,10 @@ impl Organization {
     async fn members(&self, ctx: &Context<'_>) -> Result<Vec<OrganizationMember>> {
         let state = ctx.state()?;
         let rows = identity::list_members(&state.db, ctx.subject()?, self.0.id).await?;
-        Ok(rows.into_iter().map(|(member, _)| OrganizationMember(member)).collect())
+        Ok(rows
+            .into_iter()
+            .map(|(member, _)| OrganizationMember(member))
+            .collect())
     }
     /// The organization's groups. Needs group read permission.
     async fn groups(&self, ctx: &Context<'_>) -> Result<Vec<Group>> {
@@ -127,6 +140,7 @@ impl Organization {
 /// A user's membership in an organization.
 pub struct OrganizationMember(pub organization_member::Model);
 
+/// A user's membership in an organization.
 #[Object]
 impl OrganizationMember {
     /// The organization's id.
@@ -156,7 +170,11 @@ impl OrganizationMember {
     /// Organization roles; `ORGANIZATION_MEMBER` is always included.
     async fn roles(&self) -> Vec<OrganizationRole> {
         let mut roles = vec![OrganizationRole::OrganizationMember];
-        roles.extend(identity::member_roles(&self.0).into_iter().map(OrganizationRole::from));
+        roles.extend(
+            identity::member_roles(&self.0)
+                .into_iter()
+                .map(OrganizationRole::from),
+        );
         roles
     }
     /// When the user joined.
@@ -168,6 +186,7 @@ impl OrganizationMember {
 /// A named set of organization members with a workspace quota allowance.
 pub struct Group(pub group::Model);
 
+/// A named set of organization members with a workspace quota allowance.
 #[Object]
 impl Group {
     /// Unique id.
@@ -209,13 +228,18 @@ impl Group {
     /// The members, the prebuilds system user included when it was added.
     async fn members(&self, ctx: &Context<'_>) -> Result<Vec<User>> {
         let state = ctx.state()?;
-        Ok(identity::group_members(&state.db, self.0.id).await?.into_iter().map(User).collect())
+        Ok(identity::group_members(&state.db, self.0.id)
+            .await?
+            .into_iter()
+            .map(User)
+            .collect())
     }
 }
 
 /// An API key or session (never its secret).
 pub struct ApiKey(pub api_key::Model);
 
+/// An API key or session (never its secret).
 #[Object]
 impl ApiKey {
     /// The public id: the part of the token before the dash.
@@ -248,6 +272,7 @@ pub struct AuthPayload {
     pub token: String,
 }
 
+/// A signed-in user and its session token.
 #[Object]
 impl AuthPayload {
     /// The signed-in user.
@@ -268,6 +293,7 @@ pub struct CreateApiTokenPayload {
     pub token: String,
 }
 
+/// A new API token; the token text is shown only here.
 #[Object]
 impl CreateApiTokenPayload {
     /// The token: send as `Authorization: Bearer <token>`. It cannot be shown again.

@@ -4,5 +4,7 @@
 mod identity;
 mod roles;
 
-pub use identity::{ApiKey, AuthPayload, CreateApiTokenPayload, Group, Organization, OrganizationMember, User};
+pub use identity::{
+    ApiKey, AuthPayload, CreateApiTokenPayload, Group, Organization, OrganizationMember, User,
+};
 pub use roles::{OrganizationRole, SiteRoleName, UserStatus};

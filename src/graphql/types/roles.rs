@@ -64,7 +64,9 @@ impl From<OrganizationRole> for authz::OrgRole {
         match role {
             OrganizationRole::OrganizationAdmin => authz::OrgRole::OrganizationAdmin,
             OrganizationRole::OrganizationAuditor => authz::OrgRole::OrganizationAuditor,
-            OrganizationRole::OrganizationTemplateAdmin => authz::OrgRole::OrganizationTemplateAdmin,
+            OrganizationRole::OrganizationTemplateAdmin => {
+                authz::OrgRole::OrganizationTemplateAdmin
+            }
             OrganizationRole::OrganizationUserAdmin => authz::OrgRole::OrganizationUserAdmin,
             OrganizationRole::OrganizationMember => authz::OrgRole::OrganizationMember,
         }
@@ -76,7 +78,9 @@ impl From<authz::OrgRole> for OrganizationRole {
         match role {
             authz::OrgRole::OrganizationAdmin => OrganizationRole::OrganizationAdmin,
             authz::OrgRole::OrganizationAuditor => OrganizationRole::OrganizationAuditor,
-            authz::OrgRole::OrganizationTemplateAdmin => OrganizationRole::OrganizationTemplateAdmin,
+            authz::OrgRole::OrganizationTemplateAdmin => {
+                OrganizationRole::OrganizationTemplateAdmin
+            }
             authz::OrgRole::OrganizationUserAdmin => OrganizationRole::OrganizationUserAdmin,
             authz::OrgRole::OrganizationMember => OrganizationRole::OrganizationMember,
         }

@@ -1,0 +1,277 @@
+//! `TestApp`: the real server on a random port against its own database, plus a small
+//! GraphQL client.
+
+use std::sync::Arc;
+
+use chrono::Utc;
+use clap::Parser;
+use devplane::{
+    app::Application,
+    clock::ManualClock,
+    config::{Cli, Command},
+};
+use reqwest::StatusCode;
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+/// Set to a PostgreSQL URL (any database; tests create their own) to run on PostgreSQL.
+pub const PG_ENV: &str = "DEVPLANE_TEST_DATABASE_URL";
+
+/// A database that exists for one test.
+pub enum TestDatabase {
+    /// A SQLite file in a temporary folder, removed with it.
+    Sqlite {
+        url: String,
+        _dir: tempfile::TempDir,
+    },
+    /// A PostgreSQL database created for the test and dropped after it.
+    Postgres {
+        url: String,
+        admin_url: String,
+        name: String,
+    },
+}
+
+impl TestDatabase {
+    /// A fresh, empty database.
+    pub async fn create() -> Self {
+        match std::env::var(PG_ENV) {
+            Ok(admin_url) if !admin_url.is_empty() => {
+                let name = format!("devplane_test_{}", Uuid::new_v4().simple());
+                let admin = Database::connect(&admin_url)
+                    .await
+                    .expect("connect to PostgreSQL");
+                admin
+                    .execute_unprepared(&format!("CREATE DATABASE {name}"))
+                    .await
+                    .expect("create test database");
+                admin.close().await.ok();
+                let mut url = url::Url::parse(&admin_url).expect("valid PostgreSQL URL");
+                url.set_path(&name);
+                TestDatabase::Postgres {
+                    url: url.to_string(),
+                    admin_url,
+                    name,
+                }
+            }
+            _ => {
+                let dir = tempfile::tempdir().expect("temp dir");
+                let url = format!("sqlite://{}/devplane.db?mode=rwc", dir.path().display());
+                TestDatabase::Sqlite { url, _dir: dir }
+            }
+        }
+    }
+
+    /// The URL the server connects to.
+    pub fn url(&self) -> &str {
+        match self {
+            TestDatabase::Sqlite { url, .. } | TestDatabase::Postgres { url, .. } => url,
+        }
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        let TestDatabase::Postgres {
+            admin_url, name, ..
+        } = self
+        else {
+            return;
+        };
+        let (admin_url, name) = (admin_url.clone(), name.clone());
+        // Drop runs inside the test's runtime; a separate thread with its own runtime can
+        // block on the cleanup.
+        let cleanup = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
+            runtime.block_on(async {
+                if let Ok(admin) = Database::connect(&admin_url).await {
+                    admin
+                        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                        .await
+                        .ok();
+                    admin.close().await.ok();
+                }
+            });
+        });
+        cleanup.join().ok();
+    }
+}
+
+/// A running server and a client for it.
+pub struct TestApp {
+    /// Base URL, such as `http://127.0.0.1:41234`.
+    pub address: String,
+    /// The server's clock; tests move it.
+    pub clock: ManualClock,
+    /// The server's database, for checks behind the API.
+    pub db: DatabaseConnection,
+    /// HTTP client.
+    pub client: reqwest::Client,
+    _shutdown: tokio::sync::oneshot::Sender<()>,
+    // Declared last: dropped after the server is told to stop.
+    _database: TestDatabase,
+}
+
+/// A GraphQL response: status, and the JSON body.
+pub struct GqlResponse {
+    pub status: StatusCode,
+    pub body: Value,
+}
+
+impl GqlResponse {
+    /// `data`, asserting there were no errors.
+    pub fn data(&self) -> &Value {
+        assert!(
+            self.body.get("errors").is_none(),
+            "unexpected errors: {}",
+            self.body
+        );
+        &self.body["data"]
+    }
+
+    /// The `extensions.code` of the first error.
+    pub fn error_code(&self) -> &str {
+        self.body["errors"][0]["extensions"]["code"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no error code in {}", self.body))
+    }
+
+    /// The `extensions.validations` of the first error.
+    pub fn validations(&self) -> &Vec<Value> {
+        self.body["errors"][0]["extensions"]["validations"]
+            .as_array()
+            .unwrap_or_else(|| panic!("no validations in {}", self.body))
+    }
+}
+
+impl TestApp {
+    /// Starts a server with default settings.
+    pub async fn spawn() -> Self {
+        Self::spawn_with(&[]).await
+    }
+
+    /// Starts a server with extra `devplane server` flags.
+    pub async fn spawn_with(extra_args: &[&str]) -> Self {
+        let database = TestDatabase::create().await;
+        let mut args = vec![
+            "devplane",
+            "server",
+            "--listen-address",
+            "127.0.0.1:0",
+            "--database-url",
+            database.url(),
+        ];
+        args.extend_from_slice(extra_args);
+        let Command::Server(config) = Cli::try_parse_from(args).expect("valid flags").command
+        else {
+            panic!("not a server command");
+        };
+        let clock = ManualClock::new(Utc::now());
+        let app = Application::build(&config, Arc::new(clock.clone()))
+            .await
+            .expect("server starts");
+        let address = format!("http://{}", app.address());
+        let db = app.state().db.clone();
+        let (shutdown, stopped) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(app.run_until(async {
+            stopped.await.ok();
+        }));
+        TestApp {
+            address,
+            clock,
+            db,
+            client: reqwest::Client::new(),
+            _shutdown: shutdown,
+            _database: database,
+        }
+    }
+
+    /// POSTs an operation, with a token if given.
+    pub async fn gql(&self, query: &str, variables: Value, token: Option<&str>) -> GqlResponse {
+        let mut request = self
+            .client
+            .post(format!("{}/graphql", self.address))
+            .header("accept", "application/graphql-response+json")
+            .json(&json!({ "query": query, "variables": variables }));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        let response = request.send().await.expect("request sent");
+        let status = response.status();
+        let body = response.json().await.expect("JSON body");
+        GqlResponse { status, body }
+    }
+
+    /// Creates the first user (`admin`, owner) and returns its token.
+    pub async fn create_first_user(&self) -> String {
+        let response = self
+            .gql(
+                "mutation($input: CreateFirstUserInput!) { createFirstUser(input: $input) { token } }",
+                json!({ "input": { "email": "admin@example.com", "username": "admin", "password": "admin-password", "name": "Admin" } }),
+                None,
+            )
+            .await;
+        response.data()["createFirstUser"]["token"]
+            .as_str()
+            .expect("token")
+            .to_owned()
+    }
+
+    /// The default organization's id.
+    pub async fn default_org(&self, token: &str) -> String {
+        let response = self
+            .gql("{ organizations { id isDefault } }", json!({}), Some(token))
+            .await;
+        response.data()["organizations"]
+            .as_array()
+            .expect("list")
+            .iter()
+            .find(|o| o["isDefault"] == true)
+            .and_then(|o| o["id"].as_str())
+            .expect("default organization")
+            .to_owned()
+    }
+
+    /// Creates a user with site roles (in the default organization) and logs it in.
+    /// Returns (user id, token).
+    pub async fn create_user(
+        &self,
+        admin_token: &str,
+        username: &str,
+        site_roles: &[&str],
+    ) -> (String, String) {
+        let email = format!("{username}@example.com");
+        let created = self
+            .gql(
+                "mutation($input: CreateUserInput!) { createUser(input: $input) { id } }",
+                json!({ "input": { "email": email, "username": username, "password": "user-password", "siteRoles": site_roles } }),
+                Some(admin_token),
+            )
+            .await;
+        let id = created.data()["createUser"]["id"]
+            .as_str()
+            .expect("id")
+            .to_owned();
+        let token = self.login(&email, "user-password").await;
+        (id, token)
+    }
+
+    /// Logs in and returns the session token.
+    pub async fn login(&self, email: &str, password: &str) -> String {
+        let response = self
+            .gql(
+                "mutation($input: LoginInput!) { login(input: $input) { token } }",
+                json!({ "input": { "email": email, "password": password } }),
+                None,
+            )
+            .await;
+        response.data()["login"]["token"]
+            .as_str()
+            .expect("token")
+            .to_owned()
+    }
+}

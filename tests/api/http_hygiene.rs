@@ -1,0 +1,255 @@
+//! GraphQL-over-HTTP rules and the protections every request passes through.
+
+use reqwest::StatusCode;
+use sea_orm::ConnectionTrait;
+use serde_json::{Value, json};
+
+use crate::helpers::TestApp;
+
+#[tokio::test]
+async fn mutations_over_get_are_refused_queries_allowed() {
+    let app = TestApp::spawn().await;
+    let url = format!("{}/graphql", app.address);
+    let mutation = app
+        .client
+        .get(&url)
+        .query(&[(
+            "query",
+            "mutation { login(input: {email: \"a@b.co\", password: \"x\"}) { token } }",
+        )])
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(mutation.status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(mutation.headers()["allow"], "POST");
+    let body: Value = mutation.json().await.expect("json");
+    assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
+
+    let query = app
+        .client
+        .get(&url)
+        .query(&[("query", "{ hasFirstUser }")])
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(query.status(), StatusCode::OK);
+    let body: Value = query.json().await.expect("json");
+    assert_eq!(body["data"]["hasFirstUser"], false);
+}
+
+#[tokio::test]
+async fn batches_are_refused() {
+    let app = TestApp::spawn().await;
+    let response = app
+        .client
+        .post(format!("{}/graphql", app.address))
+        .json(&json!([{ "query": "{ hasFirstUser }" }, { "query": "{ hasFirstUser }" }]))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    let body: Value = response.json().await.expect("json");
+    assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .expect("message")
+            .contains("Batched requests")
+    );
+}
+
+#[tokio::test]
+async fn deep_and_expensive_queries_are_refused() {
+    let app = TestApp::spawn().await;
+    let token = app.create_first_user().await;
+    // 18 levels of selection, past the default limit of 15.
+    let mut deep = String::from("id");
+    for _ in 0..4 {
+        deep = format!(
+            "organizationMemberships {{ organization {{ members {{ user {{ {deep} }} }} }} }}"
+        );
+    }
+    let deep = format!("{{ viewer {{ {deep} }} }}");
+    let response = app.gql(&deep, json!({}), Some(&token)).await;
+    assert_eq!(
+        response.body["errors"][0]["message"],
+        "Query is nested too deep."
+    );
+    assert!(response.body["data"].is_null());
+
+    let expensive = "{ users(limit: 1000) { organizationMemberships { organization { id name displayName } roles } } }";
+    let response = app.gql(expensive, json!({}), Some(&token)).await;
+    assert_eq!(
+        response.body["errors"][0]["message"],
+        "Query is too complex."
+    );
+}
+
+#[tokio::test]
+async fn bodies_over_the_limit_get_413() {
+    let app = TestApp::spawn_with(&["--max-body-bytes", "2048"]).await;
+    let padding = "x".repeat(4096);
+    let response = app
+        .client
+        .post(format!("{}/graphql", app.address))
+        .json(&json!({ "query": format!("{{ hasFirstUser }} # {padding}") }))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    let small = app.gql("{ hasFirstUser }", json!({}), None).await;
+    assert_eq!(small.data()["hasFirstUser"], false);
+}
+
+#[tokio::test]
+async fn every_response_has_a_request_id_and_security_headers() {
+    let app = TestApp::spawn().await;
+    let response = app
+        .client
+        .get(format!("{}/healthz", app.address))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(response.status(), StatusCode::OK);
+    let id = response.headers()["x-request-id"]
+        .to_str()
+        .expect("ascii")
+        .to_owned();
+    assert_eq!(id.len(), 36, "a UUID: {id}");
+    assert!(
+        response.headers()["content-security-policy"]
+            .to_str()
+            .expect("ascii")
+            .contains("default-src 'self'")
+    );
+    assert_eq!(response.headers()["x-content-type-options"], "nosniff");
+
+    let given = app
+        .client
+        .get(format!("{}/readyz", app.address))
+        .header("x-request-id", "trace-me-123")
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(given.status(), StatusCode::OK);
+    assert_eq!(given.headers()["x-request-id"], "trace-me-123");
+    let missing = app
+        .client
+        .get(format!("{}/nope", app.address))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+    assert!(missing.headers().contains_key("x-request-id"));
+}
+
+#[tokio::test]
+async fn browsers_get_graphiql_and_the_web_ui() {
+    let app = TestApp::spawn().await;
+    let page = app
+        .client
+        .get(format!("{}/graphql", app.address))
+        .header("accept", "text/html,application/xhtml+xml")
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(page.status(), StatusCode::OK);
+    assert!(
+        page.headers()["content-security-policy"]
+            .to_str()
+            .expect("ascii")
+            .contains("unpkg.com")
+    );
+    assert!(page.text().await.expect("text").contains("graphiql"));
+
+    let ui = app
+        .client
+        .get(format!("{}/", app.address))
+        .send()
+        .await
+        .expect("sent");
+    assert!(
+        ui.text()
+            .await
+            .expect("text")
+            .contains("<title>devplane</title>")
+    );
+    let js = app
+        .client
+        .get(format!("{}/app.js", app.address))
+        .send()
+        .await
+        .expect("sent");
+    assert!(
+        js.headers()["content-type"]
+            .to_str()
+            .expect("ascii")
+            .starts_with("text/javascript")
+    );
+}
+
+#[tokio::test]
+async fn metrics_count_requests_by_route_and_operation() {
+    let app = TestApp::spawn().await;
+    let token = app.create_first_user().await;
+    for _ in 0..2 {
+        app.gql(
+            "query ViewerQuery { viewer { id } }",
+            json!({}),
+            Some(&token),
+        )
+        .await
+        .data();
+    }
+    let text = app
+        .client
+        .get(format!("{}/metrics", app.address))
+        .send()
+        .await
+        .expect("sent")
+        .text()
+        .await
+        .expect("text");
+    let line = text
+        .lines()
+        .find(|l| {
+            l.starts_with("devplane_http_requests_total") && l.contains("operation=\"ViewerQuery\"")
+        })
+        .unwrap_or_else(|| panic!("no ViewerQuery line in:\n{text}"));
+    assert!(line.contains("route=\"/graphql\""), "{line}");
+    assert!(line.contains("status=\"200\""), "{line}");
+    assert!(line.ends_with(" 2"), "{line}");
+    assert!(text.contains("devplane_http_request_duration_seconds_bucket"));
+}
+
+#[tokio::test]
+async fn internal_errors_reach_clients_as_a_fixed_message() {
+    let app = TestApp::spawn().await;
+    let token = app.create_first_user().await;
+    let org = app.default_org(&token).await;
+    // Break the database under the server.
+    app.db
+        .execute_unprepared("DROP TABLE group_members")
+        .await
+        .expect("drop");
+    app.db
+        .execute_unprepared("DROP TABLE groups")
+        .await
+        .expect("drop");
+    let response = app
+        .gql(
+            "query($org: UUID!) { groups(organizationId: $org) { id } }",
+            json!({ "org": org }),
+            Some(&token),
+        )
+        .await;
+    assert_eq!(response.error_code(), "INTERNAL_SERVER_ERROR");
+    let message = response.body["errors"][0]["message"]
+        .as_str()
+        .expect("message");
+    assert!(message.starts_with("Internal server error."), "{message}");
+    assert!(
+        !message.contains("groups") && !message.contains("relation") && !message.contains("table"),
+        "{message}"
+    );
+}

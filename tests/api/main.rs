@@ -1,0 +1,12 @@
+//! The integration tests: one binary; each test starts the real server on port 0 against a
+//! fresh database (SQLite, or PostgreSQL when DEVPLANE_TEST_DATABASE_URL is set) and talks
+//! to it over HTTP as a client would.
+
+mod helpers;
+
+mod auth;
+mod groups;
+mod http_hygiene;
+mod migrations;
+mod organizations;
+mod schema_sdl;
