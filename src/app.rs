@@ -21,11 +21,12 @@ pub enum StartError {
     #[error("database: {0}")]
     Database(#[from] db::Error),
     /// The listen address could not be bound.
-    #[error("cannot listen on {address}: {source}")]
+    #[error("cannot listen on {address}")]
     Bind {
         /// The address.
         address: SocketAddr,
         /// Why.
+        #[source]
         source: std::io::Error,
     },
     /// Metrics could not be registered.
@@ -47,7 +48,18 @@ impl Application {
         let url = db::resolve_url(&config.database)?;
         let connection = db::connect(&url, config.database.database_max_connections).await?;
         db::migrate(&connection).await?;
+        let listener = TcpListener::bind(config.listen_address)
+            .await
+            .map_err(|source| StartError::Bind {
+                address: config.listen_address,
+                source,
+            })?;
+        let address = listener.local_addr().map_err(|source| StartError::Bind {
+            address: config.listen_address,
+            source,
+        })?;
         let state = AppState {
+            access_url: config.access_url(address),
             db: connection,
             clock,
             auth: AuthSettings {
@@ -75,16 +87,6 @@ impl Application {
                 max_body_bytes: config.max_body_bytes,
             },
         );
-        let listener = TcpListener::bind(config.listen_address)
-            .await
-            .map_err(|source| StartError::Bind {
-                address: config.listen_address,
-                source,
-            })?;
-        let address = listener.local_addr().map_err(|source| StartError::Bind {
-            address: config.listen_address,
-            source,
-        })?;
         Ok(Self {
             listener,
             router,
@@ -113,7 +115,11 @@ impl Application {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        tracing::info!(address = %self.address, "devplane listening");
+        tracing::info!(
+            address = %self.address,
+            access_url = %self.state.access_url,
+            "devplane listening"
+        );
         axum::serve(self.listener, self.router)
             .with_graceful_shutdown(shutdown)
             .await?;

@@ -18,11 +18,12 @@ pub const DEFAULT_SQLITE_PATH: &str = ".devplane/devplane.db";
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// The data folder for the default SQLite database could not be created.
-    #[error("cannot create the data folder {path}: {source}")]
+    #[error("cannot create the data folder {path}")]
     DataFolder {
         /// The folder.
         path: String,
         /// Why.
+        #[source]
         source: std::io::Error,
     },
     /// Connecting or migrating failed.

@@ -25,4 +25,6 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     /// Authentication settings.
     pub auth: AuthSettings,
+    /// The URL users and agents reach the server at.
+    pub access_url: url::Url,
 }

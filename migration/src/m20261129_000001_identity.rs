@@ -358,7 +358,7 @@ async fn insert_prebuilds_system_user(manager: &SchemaManager<'_>) -> Result<(),
             "created_at",
             "updated_at",
         ])
-        .values_panic([
+        .values([
             id.into(),
             "prebuilds@system".into(),
             "prebuilds".into(),
@@ -373,6 +373,7 @@ async fn insert_prebuilds_system_user(manager: &SchemaManager<'_>) -> Result<(),
             now.into(),
             now.into(),
         ])
+        .map_err(|e| DbErr::Migration(format!("system user row: {e}")))?
         .to_owned();
     manager.exec_stmt(insert).await
 }

@@ -5,6 +5,7 @@
 mod helpers;
 
 mod auth;
+mod cli;
 mod groups;
 mod http_hygiene;
 mod migrations;
