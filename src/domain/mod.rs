@@ -3,6 +3,9 @@
 //! know nothing of GraphQL or HTTP.
 
 pub mod identity;
+pub mod parameters;
+pub mod schedule;
+pub mod template;
 
 use sea_orm::{DbErr, SqlErr};
 

@@ -1,0 +1,2 @@
+//! The Terraform import: parses a version's `.tf` files for parameters, presets, agents and
+//! the AI task.
