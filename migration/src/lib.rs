@@ -8,6 +8,7 @@
 pub use sea_orm_migration::prelude::*;
 
 mod m20261129_000001_identity;
+mod m20261129_000002_templates_workspaces;
 
 /// The fixed id of the prebuilds system user, created by the first migration.
 pub const PREBUILDS_SYSTEM_USER_ID: &str = "c42fdf75-3097-471c-8c33-fb52454d81c0";
@@ -18,6 +19,9 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261129_000001_identity::Migration)]
+        vec![
+            Box::new(m20261129_000001_identity::Migration),
+            Box::new(m20261129_000002_templates_workspaces::Migration),
+        ]
     }
 }

@@ -3,9 +3,18 @@
 
 pub mod api_key;
 pub mod audit_log;
+pub mod file;
 pub mod group;
 pub mod group_member;
 pub mod organization;
 pub mod organization_member;
+pub mod preset_prebuild_schedule;
+pub mod provisioner_job;
 pub mod site_config;
+pub mod template;
+pub mod template_version;
+pub mod template_version_preset;
 pub mod user;
+pub mod workspace;
+pub mod workspace_agent;
+pub mod workspace_build;
