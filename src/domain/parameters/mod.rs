@@ -9,6 +9,7 @@ mod definition;
 mod error;
 mod form_type;
 mod quote;
+mod resolve;
 mod rules;
 mod validation;
 
@@ -16,4 +17,7 @@ pub use definition::{
     FormType, Monotonic, ParameterDefinition, ParameterOption, ParameterType, ParameterValidation,
 };
 pub use error::{ParameterError, ParameterErrors};
+pub use resolve::{
+    BuildParameter, PreviewedParameter, ResolveInput, ValueSource, preview, resolve,
+};
 pub use rules::validate_definition;
