@@ -13,6 +13,9 @@ mod resolve;
 mod rules;
 mod validation;
 
+#[cfg(test)]
+mod tests;
+
 pub use definition::{
     FormType, Monotonic, ParameterDefinition, ParameterOption, ParameterType, ParameterValidation,
 };
