@@ -55,6 +55,23 @@ pub enum FormType {
     TagInput,
 }
 
+impl FormType {
+    /// The provider's spelling (`multi-select`, `tag-input`, …).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FormType::Radio => "radio",
+            FormType::Dropdown => "dropdown",
+            FormType::Input => "input",
+            FormType::Textarea => "textarea",
+            FormType::Slider => "slider",
+            FormType::Checkbox => "checkbox",
+            FormType::Switch => "switch",
+            FormType::MultiSelect => "multi-select",
+            FormType::TagInput => "tag-input",
+        }
+    }
+}
+
 /// Direction a number parameter may move between builds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -137,5 +154,15 @@ impl ParameterDefinition {
     /// A parameter without a default must be given a value.
     pub fn required(&self) -> bool {
         self.default.is_none()
+    }
+
+    /// The form type the UI renders: the declared one, or the first one the type allows.
+    /// None when the declared form type does not fit the type (see [`validate_definition`]).
+    ///
+    /// [`validate_definition`]: super::validate_definition
+    pub fn effective_form_type(&self) -> Option<FormType> {
+        super::form_type::resolve_form(self)
+            .ok()
+            .map(|form| form.form_type)
     }
 }
