@@ -5,5 +5,7 @@
 //! Everything here is pure: callers load rows, build these values and store the results.
 
 mod cron;
+mod time_range;
 
 pub use cron::{CronError, CronSchedule, ScheduleKind, ShapeError};
+pub use time_range::{ScheduleRange, desired_instances, parse_preset_schedule, schedules_overlap};
