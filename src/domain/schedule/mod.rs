@@ -4,8 +4,15 @@
 //!
 //! Everything here is pure: callers load rows, build these values and store the results.
 
+mod autostop;
 mod cron;
 mod time_range;
 
+pub use autostop::{
+    AutostartRequirement, Autostop, AutostopError, AutostopInput, AutostopRequirement,
+    MAX_AUTOSTOP_REQUIREMENT_WEEKS, MAX_WORKSPACE_TTL, NoAllowedAutostart, TemplateScheduleError,
+    TemplateScheduleOptions, TtlError, WeekdayBitmap, calculate_autostop, next_allowed_autostart,
+    next_autostart, ttl_update_deadline, workspace_ttl_from_millis,
+};
 pub use cron::{CronError, CronSchedule, ScheduleKind, ShapeError};
 pub use time_range::{ScheduleRange, desired_instances, parse_preset_schedule, schedules_overlap};
