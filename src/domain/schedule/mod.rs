@@ -1,2 +1,18 @@
 //! Schedules: Coder's 5-field cron dialect (weekday 0-6 from Sunday, optional `CRON_TZ=`)
-//! translated at the boundary to the `cron` crate, and the autostop calculation.
+//! translated at the boundary to the `cron` crate, prebuild preset schedules read as time
+//! ranges, and the autostop calculation with the template schedule options it reads.
+//!
+//! Everything here is pure: callers load rows, build these values and store the results.
+
+mod autostop;
+mod cron;
+mod time_range;
+
+pub use autostop::{
+    AutostartRequirement, Autostop, AutostopError, AutostopInput, AutostopRequirement,
+    MAX_AUTOSTOP_REQUIREMENT_WEEKS, MAX_WORKSPACE_TTL, NoAllowedAutostart, TemplateScheduleError,
+    TemplateScheduleOptions, TtlError, WeekdayBitmap, calculate_autostop, next_allowed_autostart,
+    next_autostart, ttl_update_deadline, workspace_ttl_from_millis,
+};
+pub use cron::{CronError, CronSchedule, ScheduleKind, ShapeError};
+pub use time_range::{ScheduleRange, desired_instances, parse_preset_schedule, schedules_overlap};
