@@ -4,11 +4,17 @@
 use std::{future::Future, net::SocketAddr, sync::Arc};
 
 use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
 
 use crate::{
     clock::Clock,
     config::ServerConfig,
     db,
+    domain::{
+        provisioner::daemon::{self, Wakeup},
+        template::FileCache,
+        workspace::NoUsageCheck,
+    },
     graphql::{self, Limits},
     http::{self, HttpLimits, HttpState, metrics::Metrics},
     state::{AppState, AuthSettings},
@@ -34,8 +40,16 @@ pub enum StartError {
     Metrics(#[from] prometheus::Error),
 }
 
+/// How many built-in provisioners to run, and how slow they are.
+#[derive(Debug, Clone, Copy)]
+struct ProvisionerSettings {
+    workers: usize,
+    delay: std::time::Duration,
+}
+
 /// A server that is bound and ready to serve.
 pub struct Application {
+    provisioners: ProvisionerSettings,
     listener: TcpListener,
     router: axum::Router,
     address: SocketAddr,
@@ -60,6 +74,9 @@ impl Application {
         })?;
         let state = AppState {
             access_url: config.access_url(address),
+            files: FileCache::new(),
+            usage: Arc::new(NoUsageCheck),
+            provisioner: Wakeup::default(),
             db: connection,
             clock,
             auth: AuthSettings {
@@ -88,6 +105,10 @@ impl Application {
             },
         );
         Ok(Self {
+            provisioners: ProvisionerSettings {
+                workers: config.provisioner_daemons,
+                delay: config.provisioner_delay,
+            },
             listener,
             router,
             address,
@@ -120,9 +141,21 @@ impl Application {
             access_url = %self.state.access_url,
             "devplane listening"
         );
+        let stop = CancellationToken::new();
+        let mut workers = daemon::spawn(
+            self.state.db.clone(),
+            self.state.clock.clone(),
+            self.provisioners.workers,
+            self.provisioners.delay,
+            self.state.provisioner.clone(),
+            stop.clone(),
+        );
         axum::serve(self.listener, self.router)
             .with_graceful_shutdown(shutdown)
             .await?;
+        // Let the provisioners finish the job in hand, then close the pool.
+        stop.cancel();
+        while workers.join_next().await.is_some() {}
         self.state.db.clone().close().await.ok();
         tracing::info!("devplane stopped");
         Ok(())

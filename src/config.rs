@@ -137,6 +137,12 @@ pub struct ServerConfig {
     /// Highest GraphQL query complexity accepted (each field costs 1, lists multiply).
     #[arg(long, env = "DEVPLANE_GRAPHQL_MAX_COMPLEXITY", default_value_t = 5000)]
     pub graphql_max_complexity: usize,
+    /// Built-in provisioners that run builds inside the server (0: only external ones).
+    #[arg(long, env = "DEVPLANE_PROVISIONER_DAEMONS", default_value_t = 1)]
+    pub provisioner_daemons: usize,
+    /// How long the built-in provisioner takes to "apply" a build.
+    #[arg(long, env = "DEVPLANE_PROVISIONER_DELAY", default_value = "2s", value_parser = humantime::parse_duration)]
+    pub provisioner_delay: Duration,
     /// Serve the GraphiQL explorer at GET /graphql to browsers.
     #[arg(long, env = "DEVPLANE_GRAPHIQL", default_value_t = true, action = clap::ArgAction::Set)]
     pub graphiql: bool,

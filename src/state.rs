@@ -5,7 +5,10 @@ use std::{sync::Arc, time::Duration};
 
 use sea_orm::DatabaseConnection;
 
-use crate::clock::Clock;
+use crate::{
+    clock::Clock,
+    domain::{provisioner::daemon::Wakeup, template::FileCache, workspace::UsageCheck},
+};
 
 /// Settings that shape authentication.
 #[derive(Debug, Clone)]
@@ -17,7 +20,7 @@ pub struct AuthSettings {
 }
 
 /// Shared application state; cheap to clone.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct AppState {
     /// The database pool.
     pub db: DatabaseConnection,
@@ -27,4 +30,19 @@ pub struct AppState {
     pub auth: AuthSettings,
     /// The URL users and agents reach the server at.
     pub access_url: url::Url,
+    /// Parsed template sources shared while in use.
+    pub files: FileCache,
+    /// The usage check of the workspace builder (the license fills it).
+    pub usage: Arc<dyn UsageCheck>,
+    /// Wakes the built-in provisioners when a build is queued.
+    pub provisioner: Wakeup,
+}
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState")
+            .field("access_url", &self.access_url)
+            .field("files", &self.files)
+            .finish_non_exhaustive()
+    }
 }

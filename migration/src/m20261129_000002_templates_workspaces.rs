@@ -44,12 +44,25 @@ impl MigrationTrait for Migration {
                     .col(blob("data"))
                     .col(uuid("created_by"))
                     .col(timestamp_with_time_zone("created_at"))
-                    .foreign_key(&mut fk("files", "organization_id", "organizations", ForeignKeyAction::Cascade))
+                    .foreign_key(&mut fk(
+                        "files",
+                        "organization_id",
+                        "organizations",
+                        ForeignKeyAction::Cascade,
+                    ))
                     .to_owned(),
             )
             .await?;
         manager
-            .create_index(index("files_organization_id_hash_key", "files", &["organization_id", "hash"]).unique().to_owned())
+            .create_index(
+                index(
+                    "files_organization_id_hash_key",
+                    "files",
+                    &["organization_id", "hash"],
+                )
+                .unique()
+                .to_owned(),
+            )
             .await?;
 
         manager
@@ -65,8 +78,16 @@ impl MigrationTrait for Migration {
                     .col(uuid_null("active_version_id"))
                     .col(uuid("created_by"))
                     .col(boolean("deleted").default(false))
-                    .col(big_integer("default_ttl_ms").default(0).check(Expr::col("default_ttl_ms").gte(0)))
-                    .col(big_integer("activity_bump_ms").default(3_600_000).check(Expr::col("activity_bump_ms").gte(0)))
+                    .col(
+                        big_integer("default_ttl_ms")
+                            .default(0)
+                            .check(Expr::col("default_ttl_ms").gte(0)),
+                    )
+                    .col(
+                        big_integer("activity_bump_ms")
+                            .default(3_600_000)
+                            .check(Expr::col("activity_bump_ms").gte(0)),
+                    )
                     .col(boolean("allow_user_autostart").default(true))
                     .col(boolean("allow_user_autostop").default(true))
                     .col(
@@ -84,18 +105,35 @@ impl MigrationTrait for Migration {
                             .default(127)
                             .check(Expr::col("autostart_allowed_days_of_week").between(0, 127)),
                     )
-                    .col(big_integer("failure_ttl_ms").default(0).check(Expr::col("failure_ttl_ms").gte(0)))
-                    .col(big_integer("time_til_dormant_ms").default(0).check(Expr::col("time_til_dormant_ms").gte(0)))
+                    .col(
+                        big_integer("failure_ttl_ms")
+                            .default(0)
+                            .check(Expr::col("failure_ttl_ms").gte(0)),
+                    )
+                    .col(
+                        big_integer("time_til_dormant_ms")
+                            .default(0)
+                            .check(Expr::col("time_til_dormant_ms").gte(0)),
+                    )
                     .col(
                         big_integer("time_til_dormant_autodelete_ms")
                             .default(0)
                             .check(Expr::col("time_til_dormant_autodelete_ms").gte(0)),
                     )
                     .col(boolean("require_active_version").default(false))
-                    .col(integer("workspace_cost").default(1).check(Expr::col("workspace_cost").gte(0)))
+                    .col(
+                        integer("workspace_cost")
+                            .default(1)
+                            .check(Expr::col("workspace_cost").gte(0)),
+                    )
                     .col(timestamp_with_time_zone("created_at"))
                     .col(timestamp_with_time_zone("updated_at"))
-                    .foreign_key(&mut fk("templates", "organization_id", "organizations", ForeignKeyAction::Cascade))
+                    .foreign_key(&mut fk(
+                        "templates",
+                        "organization_id",
+                        "organizations",
+                        ForeignKeyAction::Cascade,
+                    ))
                     .to_owned(),
             )
             .await?;
@@ -117,8 +155,12 @@ impl MigrationTrait for Migration {
                     .col(text("message").default(""))
                     .col(uuid("file_id"))
                     .col(
-                        string("import_status")
-                            .check(Expr::col("import_status").is_in(["pending", "running", "succeeded", "failed"])),
+                        string("import_status").check(Expr::col("import_status").is_in([
+                            "pending",
+                            "running",
+                            "succeeded",
+                            "failed",
+                        ])),
                     )
                     .col(text("import_error").default(""))
                     .col(json("parameters"))
@@ -126,16 +168,30 @@ impl MigrationTrait for Migration {
                     .col(boolean("has_ai_task").default(false))
                     .col(uuid("created_by"))
                     .col(timestamp_with_time_zone("created_at"))
-                    .foreign_key(&mut fk("template_versions", "template_id", "templates", ForeignKeyAction::Cascade))
-                    .foreign_key(&mut fk("template_versions", "file_id", "files", ForeignKeyAction::Restrict))
+                    .foreign_key(&mut fk(
+                        "template_versions",
+                        "template_id",
+                        "templates",
+                        ForeignKeyAction::Cascade,
+                    ))
+                    .foreign_key(&mut fk(
+                        "template_versions",
+                        "file_id",
+                        "files",
+                        ForeignKeyAction::Restrict,
+                    ))
                     .to_owned(),
             )
             .await?;
         manager
             .create_index(
-                index("template_versions_template_id_number_key", "template_versions", &["template_id", "number"])
-                    .unique()
-                    .to_owned(),
+                index(
+                    "template_versions_template_id_number_key",
+                    "template_versions",
+                    &["template_id", "number"],
+                )
+                .unique()
+                .to_owned(),
             )
             .await?;
 
@@ -147,14 +203,19 @@ impl MigrationTrait for Migration {
                     .col(uuid("template_version_id"))
                     .col(string("name"))
                     .col(json("parameters"))
-                    .col(integer_null("desired_instances").check(Expr::col("desired_instances").gte(0)))
+                    .col(
+                        integer_null("desired_instances")
+                            .check(Expr::col("desired_instances").gte(0)),
+                    )
                     .col(integer_null("invalidate_after_secs"))
                     .col(string("scheduling_timezone").default(""))
-                    .col(
-                        string("prebuild_status")
-                            .default("healthy")
-                            .check(Expr::col("prebuild_status").is_in(["healthy", "hard_limited", "validation_failed"])),
-                    )
+                    .col(string("prebuild_status").default("healthy").check(
+                        Expr::col("prebuild_status").is_in([
+                            "healthy",
+                            "hard_limited",
+                            "validation_failed",
+                        ]),
+                    ))
                     .col(timestamp_with_time_zone("created_at"))
                     .foreign_key(&mut fk(
                         "template_version_presets",
@@ -167,9 +228,13 @@ impl MigrationTrait for Migration {
             .await?;
         manager
             .create_index(
-                index("template_version_presets_version_name_key", "template_version_presets", &["template_version_id", "name"])
-                    .unique()
-                    .to_owned(),
+                index(
+                    "template_version_presets_version_name_key",
+                    "template_version_presets",
+                    &["template_version_id", "name"],
+                )
+                .unique()
+                .to_owned(),
             )
             .await?;
         manager
@@ -204,17 +269,17 @@ impl MigrationTrait for Migration {
                     .table("provisioner_jobs")
                     .col(pk_uuid("id"))
                     .col(uuid("organization_id"))
-                    .col(string("kind").check(Expr::col("kind").is_in(["workspace_build", "template_version_import"])))
-                    .col(
-                        string("status").check(Expr::col("status").is_in([
-                            "pending",
-                            "running",
-                            "succeeded",
-                            "failed",
-                            "canceling",
-                            "canceled",
-                        ])),
-                    )
+                    .col(string("kind").check(
+                        Expr::col("kind").is_in(["workspace_build", "template_version_import"]),
+                    ))
+                    .col(string("status").check(Expr::col("status").is_in([
+                        "pending",
+                        "running",
+                        "succeeded",
+                        "failed",
+                        "canceling",
+                        "canceled",
+                    ])))
                     .col(json("input"))
                     .col(text("error").default(""))
                     .col(string_null("worker_id"))
@@ -223,13 +288,22 @@ impl MigrationTrait for Migration {
                     .col(timestamp_with_time_zone_null("started_at"))
                     .col(timestamp_with_time_zone_null("completed_at"))
                     .col(timestamp_with_time_zone_null("canceled_at"))
-                    .foreign_key(&mut fk("provisioner_jobs", "organization_id", "organizations", ForeignKeyAction::Cascade))
+                    .foreign_key(&mut fk(
+                        "provisioner_jobs",
+                        "organization_id",
+                        "organizations",
+                        ForeignKeyAction::Cascade,
+                    ))
                     .to_owned(),
             )
             .await?;
         // Acquisition takes the oldest pending job.
         manager
-            .create_index(index("provisioner_jobs_status_created_at_idx", "provisioner_jobs", &["status", "created_at"]))
+            .create_index(index(
+                "provisioner_jobs_status_created_at_idx",
+                "provisioner_jobs",
+                &["status", "created_at"],
+            ))
             .await?;
 
         manager
@@ -255,9 +329,24 @@ impl MigrationTrait for Migration {
                     .col(boolean("deleted").default(false))
                     .col(timestamp_with_time_zone("created_at"))
                     .col(timestamp_with_time_zone("updated_at"))
-                    .foreign_key(&mut fk("workspaces", "organization_id", "organizations", ForeignKeyAction::Cascade))
-                    .foreign_key(&mut fk("workspaces", "owner_id", "users", ForeignKeyAction::Restrict))
-                    .foreign_key(&mut fk("workspaces", "template_id", "templates", ForeignKeyAction::Restrict))
+                    .foreign_key(&mut fk(
+                        "workspaces",
+                        "organization_id",
+                        "organizations",
+                        ForeignKeyAction::Cascade,
+                    ))
+                    .foreign_key(&mut fk(
+                        "workspaces",
+                        "owner_id",
+                        "users",
+                        ForeignKeyAction::Restrict,
+                    ))
+                    .foreign_key(&mut fk(
+                        "workspaces",
+                        "template_id",
+                        "templates",
+                        ForeignKeyAction::Restrict,
+                    ))
                     .to_owned(),
             )
             .await?;
@@ -265,8 +354,20 @@ impl MigrationTrait for Migration {
             "CREATE UNIQUE INDEX workspaces_owner_id_name_key ON workspaces (owner_id, lower(name)) WHERE NOT deleted",
         )
         .await?;
-        manager.create_index(index("workspaces_template_id_idx", "workspaces", &["template_id"])).await?;
-        manager.create_index(index("workspaces_organization_id_idx", "workspaces", &["organization_id"])).await?;
+        manager
+            .create_index(index(
+                "workspaces_template_id_idx",
+                "workspaces",
+                &["template_id"],
+            ))
+            .await?;
+        manager
+            .create_index(index(
+                "workspaces_organization_id_idx",
+                "workspaces",
+                &["organization_id"],
+            ))
+            .await?;
 
         manager
             .create_table(
@@ -275,7 +376,10 @@ impl MigrationTrait for Migration {
                     .col(pk_uuid("id"))
                     .col(uuid("workspace_id"))
                     .col(integer("build_number").check(Expr::col("build_number").gte(1)))
-                    .col(string("transition").check(Expr::col("transition").is_in(["start", "stop", "delete"])))
+                    .col(
+                        string("transition")
+                            .check(Expr::col("transition").is_in(["start", "stop", "delete"])),
+                    )
                     .col(string("reason").check(Expr::col("reason").is_in([
                         "initiator",
                         "autostart",
@@ -297,24 +401,49 @@ impl MigrationTrait for Migration {
                     // Coder #19203: a max deadline bounds the deadline; NULL means unset.
                     .check((
                         "workspace_builds_deadline_below_max_deadline",
-                        Expr::col("max_deadline").is_null().or(
-                            Expr::col("deadline").is_not_null().and(Expr::col("deadline").lte(Expr::col("max_deadline"))),
-                        ),
+                        Expr::col("max_deadline").is_null().or(Expr::col("deadline")
+                            .is_not_null()
+                            .and(Expr::col("deadline").lte(Expr::col("max_deadline")))),
                     ))
-                    .foreign_key(&mut fk("workspace_builds", "workspace_id", "workspaces", ForeignKeyAction::Cascade))
-                    .foreign_key(&mut fk("workspace_builds", "template_version_id", "template_versions", ForeignKeyAction::Restrict))
-                    .foreign_key(&mut fk("workspace_builds", "job_id", "provisioner_jobs", ForeignKeyAction::Restrict))
+                    .foreign_key(&mut fk(
+                        "workspace_builds",
+                        "workspace_id",
+                        "workspaces",
+                        ForeignKeyAction::Cascade,
+                    ))
+                    .foreign_key(&mut fk(
+                        "workspace_builds",
+                        "template_version_id",
+                        "template_versions",
+                        ForeignKeyAction::Restrict,
+                    ))
+                    .foreign_key(&mut fk(
+                        "workspace_builds",
+                        "job_id",
+                        "provisioner_jobs",
+                        ForeignKeyAction::Restrict,
+                    ))
                     .to_owned(),
             )
             .await?;
         manager
             .create_index(
-                index("workspace_builds_workspace_id_build_number_key", "workspace_builds", &["workspace_id", "build_number"])
-                    .unique()
-                    .to_owned(),
+                index(
+                    "workspace_builds_workspace_id_build_number_key",
+                    "workspace_builds",
+                    &["workspace_id", "build_number"],
+                )
+                .unique()
+                .to_owned(),
             )
             .await?;
-        manager.create_index(index("workspace_builds_job_id_idx", "workspace_builds", &["job_id"])).await?;
+        manager
+            .create_index(index(
+                "workspace_builds_job_id_idx",
+                "workspace_builds",
+                &["job_id"],
+            ))
+            .await?;
 
         manager
             .create_table(
@@ -324,8 +453,8 @@ impl MigrationTrait for Migration {
                     .col(uuid("workspace_id"))
                     .col(uuid("build_id"))
                     .col(string("name"))
-                    .col(
-                        string("lifecycle_state").default("created").check(Expr::col("lifecycle_state").is_in([
+                    .col(string("lifecycle_state").default("created").check(
+                        Expr::col("lifecycle_state").is_in([
                             "created",
                             "starting",
                             "start_timeout",
@@ -335,21 +464,47 @@ impl MigrationTrait for Migration {
                             "shutdown_timeout",
                             "shutdown_error",
                             "off",
-                        ])),
-                    )
+                        ]),
+                    ))
                     .col(string("token_hash"))
                     .col(timestamp_with_time_zone("created_at"))
                     .col(timestamp_with_time_zone("updated_at"))
-                    .foreign_key(&mut fk("workspace_agents", "workspace_id", "workspaces", ForeignKeyAction::Cascade))
-                    .foreign_key(&mut fk("workspace_agents", "build_id", "workspace_builds", ForeignKeyAction::Cascade))
+                    .foreign_key(&mut fk(
+                        "workspace_agents",
+                        "workspace_id",
+                        "workspaces",
+                        ForeignKeyAction::Cascade,
+                    ))
+                    .foreign_key(&mut fk(
+                        "workspace_agents",
+                        "build_id",
+                        "workspace_builds",
+                        ForeignKeyAction::Cascade,
+                    ))
                     .to_owned(),
             )
             .await?;
         manager
-            .create_index(index("workspace_agents_workspace_id_name_key", "workspace_agents", &["workspace_id", "name"]).unique().to_owned())
+            .create_index(
+                index(
+                    "workspace_agents_workspace_id_name_key",
+                    "workspace_agents",
+                    &["workspace_id", "name"],
+                )
+                .unique()
+                .to_owned(),
+            )
             .await?;
         manager
-            .create_index(index("workspace_agents_token_hash_key", "workspace_agents", &["token_hash"]).unique().to_owned())
+            .create_index(
+                index(
+                    "workspace_agents_token_hash_key",
+                    "workspace_agents",
+                    &["token_hash"],
+                )
+                .unique()
+                .to_owned(),
+            )
             .await?;
         Ok(())
     }
@@ -366,7 +521,9 @@ impl MigrationTrait for Migration {
             "templates",
             "files",
         ] {
-            manager.drop_table(Table::drop().table(table).to_owned()).await?;
+            manager
+                .drop_table(Table::drop().table(table).to_owned())
+                .await?;
         }
         Ok(())
     }

@@ -4,8 +4,10 @@
 
 pub mod identity;
 pub mod parameters;
+pub mod provisioner;
 pub mod schedule;
 pub mod template;
+pub mod workspace;
 
 use sea_orm::{DbErr, SqlErr};
 

@@ -49,7 +49,10 @@ pub enum JobStatus {
 impl JobStatus {
     /// Whether the job still holds the workspace (a new build must wait).
     pub fn is_active(self) -> bool {
-        matches!(self, JobStatus::Pending | JobStatus::Running | JobStatus::Canceling)
+        matches!(
+            self,
+            JobStatus::Pending | JobStatus::Running | JobStatus::Canceling
+        )
     }
 }
 

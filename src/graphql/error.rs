@@ -10,7 +10,7 @@ use async_graphql::ErrorExtensions;
 
 use crate::{
     authz,
-    domain::{FieldError, identity},
+    domain::{FieldError, identity, template, workspace},
 };
 
 /// Results of resolvers.
@@ -188,8 +188,63 @@ impl From<identity::Error> for ApiError {
     }
 }
 
-impl From<std::sync::Arc<identity::Error>> for ApiError {
-    fn from(err: std::sync::Arc<identity::Error>) -> Self {
+impl From<crate::graphql::loaders::LoadError> for ApiError {
+    fn from(err: crate::graphql::loaders::LoadError) -> Self {
         ApiError::internal(err.as_ref())
+    }
+}
+
+impl From<template::Error> for ApiError {
+    fn from(err: template::Error) -> Self {
+        use template::Error as E;
+        match err {
+            E::Invalid(fields) => ApiError::invalid("The input is invalid.", fields),
+            E::ImportFailed(fields) => {
+                ApiError::invalid("The template version could not be imported.", fields)
+            }
+            E::Taken(fields) => ApiError {
+                code: ErrorCode::Conflict,
+                message: "A value is already in use.".into(),
+                validations: fields,
+            },
+            E::NotFound(what) => ApiError::new(
+                ErrorCode::NotFound,
+                format!("The {what} does not exist, or you may not see it."),
+            ),
+            E::Forbidden(forbidden) => forbidden.into(),
+            E::Source(source) => match source {
+                template::source::SourceError::Db(e) => ApiError::internal(&e),
+                other => ApiError::invalid(
+                    "The template source is invalid.",
+                    vec![FieldError::new("files", other.to_string())],
+                ),
+            },
+            E::Corrupt(_) | E::Db(_) => ApiError::internal(&err),
+        }
+    }
+}
+
+impl From<workspace::Error> for ApiError {
+    fn from(err: workspace::Error) -> Self {
+        use workspace::Error as E;
+        match err {
+            E::Invalid(fields) => ApiError::invalid("The input is invalid.", fields),
+            E::InvalidParameters(fields) => {
+                ApiError::invalid("Unable to validate parameters", fields)
+            }
+            E::Conflict(message) => ApiError::new(ErrorCode::Conflict, message),
+            E::Taken(fields) => ApiError {
+                code: ErrorCode::Conflict,
+                message: "A value is already in use.".into(),
+                validations: fields,
+            },
+            E::NotFound(what) => ApiError::new(
+                ErrorCode::NotFound,
+                format!("The {what} does not exist, or you may not see it."),
+            ),
+            E::Forbidden(forbidden) => forbidden.into(),
+            E::NotPermitted(message) => ApiError::new(ErrorCode::Forbidden, message),
+            E::Corrupt(_) | E::Db(_) => ApiError::internal(&err),
+        }
     }
 }

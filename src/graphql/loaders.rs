@@ -9,8 +9,11 @@ use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
 use crate::{
-    domain::identity,
-    entity::{organization, organization_member, user},
+    domain::{identity, template, workspace},
+    entity::{
+        organization, organization_member, provisioner_job, template as template_entity,
+        template_version, user, workspace_agent, workspace_build,
+    },
 };
 
 /// Batches lookups by id against the database.
@@ -18,8 +21,12 @@ pub struct DbLoader {
     db: DatabaseConnection,
 }
 
-/// A loader error; the cause has been logged where it was turned into an `ApiError`.
-pub type LoadError = Arc<identity::Error>;
+/// A loader error; it is logged where it becomes an `ApiError`.
+pub type LoadError = Arc<dyn std::error::Error + Send + Sync>;
+
+fn load_error(err: impl std::error::Error + Send + Sync + 'static) -> LoadError {
+    Arc::new(err)
+}
 
 /// Builds the per-request loader (with a per-request cache).
 pub fn new_loader(db: DatabaseConnection) -> DataLoader<DbLoader, HashMapCache> {
@@ -51,7 +58,7 @@ impl Loader<UserId> for DbLoader {
         Ok(rekey(
             identity::users_by_id(&self.db, &ids)
                 .await
-                .map_err(Arc::new)?,
+                .map_err(load_error)?,
             UserId,
         ))
     }
@@ -68,7 +75,7 @@ impl Loader<OrganizationId> for DbLoader {
         Ok(rekey(
             identity::organizations_by_id(&self.db, &ids)
                 .await
-                .map_err(Arc::new)?,
+                .map_err(load_error)?,
             OrganizationId,
         ))
     }
@@ -85,8 +92,86 @@ impl Loader<MembershipsOf> for DbLoader {
         Ok(rekey(
             identity::memberships_of(&self.db, &ids)
                 .await
-                .map_err(Arc::new)?,
+                .map_err(load_error)?,
             MembershipsOf,
+        ))
+    }
+}
+
+/// Key: a template by id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct TemplateId(pub Uuid);
+/// Key: a template version by id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct TemplateVersionId(pub Uuid);
+/// Key: the latest build (with its job) of a workspace.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct LatestBuildOf(pub Uuid);
+/// Key: the agents of a workspace.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct AgentsOf(pub Uuid);
+
+impl Loader<TemplateId> for DbLoader {
+    type Value = template_entity::Model;
+    type Error = LoadError;
+    async fn load(
+        &self,
+        keys: &[TemplateId],
+    ) -> Result<HashMap<TemplateId, Self::Value>, Self::Error> {
+        let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
+        Ok(rekey(
+            template::templates_by_id(&self.db, &ids)
+                .await
+                .map_err(load_error)?,
+            TemplateId,
+        ))
+    }
+}
+
+impl Loader<TemplateVersionId> for DbLoader {
+    type Value = template_version::Model;
+    type Error = LoadError;
+    async fn load(
+        &self,
+        keys: &[TemplateVersionId],
+    ) -> Result<HashMap<TemplateVersionId, Self::Value>, Self::Error> {
+        let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
+        Ok(rekey(
+            template::versions_by_id(&self.db, &ids)
+                .await
+                .map_err(load_error)?,
+            TemplateVersionId,
+        ))
+    }
+}
+
+impl Loader<LatestBuildOf> for DbLoader {
+    type Value = (workspace_build::Model, provisioner_job::Model);
+    type Error = LoadError;
+    async fn load(
+        &self,
+        keys: &[LatestBuildOf],
+    ) -> Result<HashMap<LatestBuildOf, Self::Value>, Self::Error> {
+        let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
+        Ok(rekey(
+            workspace::latest_builds(&self.db, &ids)
+                .await
+                .map_err(load_error)?,
+            LatestBuildOf,
+        ))
+    }
+}
+
+impl Loader<AgentsOf> for DbLoader {
+    type Value = Vec<workspace_agent::Model>;
+    type Error = LoadError;
+    async fn load(&self, keys: &[AgentsOf]) -> Result<HashMap<AgentsOf, Self::Value>, Self::Error> {
+        let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
+        Ok(rekey(
+            workspace::agents_of(&self.db, &ids)
+                .await
+                .map_err(load_error)?,
+            AgentsOf,
         ))
     }
 }

@@ -11,3 +11,4 @@ mod http_hygiene;
 mod migrations;
 mod organizations;
 mod schema_sdl;
+mod workspaces;

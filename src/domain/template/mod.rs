@@ -1,3 +1,62 @@
-//! Templates and their versions: sources, the Terraform import, and the file cache.
+//! Templates and their versions: sources (tar archives), the Terraform import, presets,
+//! schedule settings, and the file cache that shares parsed sources.
 
+pub mod file_cache;
 pub mod import;
+pub mod source;
+mod versions;
+
+use sea_orm::DbErr;
+
+pub use file_cache::{FileCache, FileHandle};
+pub use versions::{
+    CreateTemplate, CreateTemplateVersion, ScheduleSettings, TemplateSource, create_template,
+    create_template_version, get_template, get_template_version, list_templates, list_versions,
+    presets_of, templates_by_id, update_template_schedule, upload_file, versions_by_id,
+};
+
+use super::FieldError;
+use crate::authz;
+
+/// What can go wrong with templates.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Inputs are invalid; every one is listed.
+    #[error("invalid input")]
+    Invalid(Vec<FieldError>),
+    /// The Terraform import failed; every problem is listed (file:line, attribute).
+    #[error("The template version could not be imported.")]
+    ImportFailed(Vec<FieldError>),
+    /// A unique name is taken.
+    #[error("already in use")]
+    Taken(Vec<FieldError>),
+    /// The object does not exist, or the caller may not see it.
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    /// The caller may not do this.
+    #[error(transparent)]
+    Forbidden(#[from] authz::Forbidden),
+    /// The source archive is unusable.
+    #[error(transparent)]
+    Source(#[from] source::SourceError),
+    /// Stored data could not be read.
+    #[error("corrupt stored data: {0}")]
+    Corrupt(String),
+    /// The database failed.
+    #[error(transparent)]
+    Db(#[from] DbErr),
+}
+
+impl From<file_cache::FileCacheError> for Error {
+    fn from(err: file_cache::FileCacheError) -> Self {
+        match err {
+            file_cache::FileCacheError::NotFound => Error::NotFound("file"),
+            file_cache::FileCacheError::Forbidden(f) => Error::Forbidden(f),
+            file_cache::FileCacheError::Source(s) => Error::Source(s),
+            file_cache::FileCacheError::Db(e) => Error::Db(e),
+        }
+    }
+}
+
+/// Shorthand for this module's results.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

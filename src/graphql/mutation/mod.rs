@@ -2,9 +2,10 @@
 //! argument where they take more than an id.
 
 mod identity;
+mod workspace;
 
 use async_graphql::MergedObject;
 
 /// Every mutation.
 #[derive(MergedObject, Default)]
-pub struct Mutation(identity::IdentityMutation);
+pub struct Mutation(identity::IdentityMutation, workspace::WorkspaceMutation);

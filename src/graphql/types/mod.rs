@@ -2,9 +2,17 @@
 //! fields through the request's DataLoader.
 
 mod identity;
+mod parameter;
 mod roles;
+mod scalars;
+mod template;
+mod workspace;
 
 pub use identity::{
     ApiKey, AuthPayload, CreateApiTokenPayload, Group, Organization, OrganizationMember, User,
 };
+pub use parameter::{ParameterInput, ParameterPreview};
 pub use roles::{OrganizationRole, SiteRoleName, UserStatus};
+pub use scalars::Milliseconds;
+pub use template::{File, ParameterValue, Preset, Template, TemplateParameter, TemplateVersion};
+pub use workspace::{Workspace, WorkspaceBuild};

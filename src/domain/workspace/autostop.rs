@@ -1,0 +1,62 @@
+//! The glue between stored rows and the pure autostop calculation: a template row's
+//! schedule options, and the deadlines of a start build completing now.
+
+use chrono::{DateTime, TimeDelta, Utc};
+
+use crate::{
+    domain::schedule::{
+        AutostartRequirement, Autostop, AutostopInput, AutostopRequirement, CronSchedule,
+        TemplateScheduleOptions, calculate_autostop,
+    },
+    entity::{template, workspace},
+};
+
+/// The quiet hours used for every user until users can set their own: Coder's deployment
+/// default (midnight UTC). Without quiet hours a template's autostop requirement could
+/// never produce a max deadline.
+pub const DEFAULT_QUIET_HOURS: &str = "CRON_TZ=UTC 0 0 * * *";
+
+/// A template row's schedule settings.
+pub fn schedule_options(tmpl: &template::Model) -> Result<TemplateScheduleOptions, String> {
+    Ok(TemplateScheduleOptions {
+        user_autostart_enabled: tmpl.allow_user_autostart,
+        user_autostop_enabled: tmpl.allow_user_autostop,
+        default_ttl: TimeDelta::milliseconds(tmpl.default_ttl_ms),
+        activity_bump: TimeDelta::milliseconds(tmpl.activity_bump_ms),
+        autostop_requirement: AutostopRequirement::from_stored(
+            tmpl.autostop_requirement_days_of_week,
+            tmpl.autostop_requirement_weeks.into(),
+        )
+        .map_err(|e| e.to_string())?,
+        autostart_requirement: AutostartRequirement::new(tmpl.autostart_allowed_days_of_week)
+            .map_err(|e| e.to_string())?,
+        failure_ttl: TimeDelta::milliseconds(tmpl.failure_ttl_ms),
+        time_til_dormant: TimeDelta::milliseconds(tmpl.time_til_dormant_ms),
+        time_til_dormant_autodelete: TimeDelta::milliseconds(tmpl.time_til_dormant_autodelete_ms),
+    })
+}
+
+/// The deadline and max deadline of a start build of `ws` completing at `now`.
+pub fn deadlines_for(
+    ws: &workspace::Model,
+    tmpl: &template::Model,
+    now: DateTime<Utc>,
+) -> Result<Autostop, String> {
+    let options = schedule_options(tmpl)?;
+    // A stored schedule was valid when written; one that no longer parses only loses the
+    // autostart border, it must not fail the build.
+    let autostart = ws
+        .autostart_schedule
+        .as_deref()
+        .and_then(|s| CronSchedule::parse_weekly(s).ok());
+    let quiet_hours =
+        CronSchedule::parse_quiet_hours(DEFAULT_QUIET_HOURS).map_err(|e| e.to_string())?;
+    calculate_autostop(&AutostopInput {
+        now,
+        workspace_ttl: ws.ttl_ms.map(TimeDelta::milliseconds),
+        workspace_autostart: autostart.as_ref(),
+        template: &options,
+        user_quiet_hours: Some(&quiet_hours),
+    })
+    .map_err(|e| e.to_string())
+}

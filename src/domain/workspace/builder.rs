@@ -1,0 +1,314 @@
+//! The workspace builder: the single path for every build — API calls, the lifecycle
+//! executor and the prebuild reconciler all come through [`build`]. It runs inside the
+//! caller's transaction: authorize, check the version, quota and usage, resolve
+//! parameters, refuse while another build is active, then insert the build and its job.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction,
+    EntityTrait, QueryFilter, QueryOrder,
+};
+use uuid::Uuid;
+
+use super::{BUILD_ACTIVE, Error, Result, map_constraint};
+use crate::{
+    authz::{self, Action, Object, Resource, Subject},
+    domain::{
+        FieldError,
+        identity::PREBUILDS_SYSTEM_USER_ID,
+        parameters::{self, BuildParameter, ParameterDefinition, ResolveInput},
+        provisioner,
+    },
+    entity::{
+        group, group_member, provisioner_job, template, template_version,
+        template_version::ImportStatus,
+        template_version_preset, workspace,
+        workspace_build::{self, BuildReason, Transition},
+    },
+};
+
+/// A hook that may refuse a build for usage reasons (the managed-agent limit of a
+/// license). It sees the version being built.
+#[async_trait::async_trait]
+pub trait UsageCheck: Send + Sync {
+    /// Ok to allow the build; Err with the reason to refuse it.
+    async fn check(
+        &self,
+        db: &DatabaseTransaction,
+        version: &template_version::Model,
+    ) -> Result<(), String>;
+}
+
+/// Allows every build: the state until licenses fill the hook.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct NoUsageCheck;
+
+#[async_trait::async_trait]
+impl UsageCheck for NoUsageCheck {
+    async fn check(
+        &self,
+        _db: &DatabaseTransaction,
+        _version: &template_version::Model,
+    ) -> Result<(), String> {
+        Ok(())
+    }
+}
+
+/// What to build.
+#[derive(Debug, Clone)]
+pub struct BuildRequest {
+    /// Start, stop or delete.
+    pub transition: Transition,
+    /// Why.
+    pub reason: BuildReason,
+    /// The version to build; None reuses the latest build's (or the active one for a first build).
+    pub template_version_id: Option<Uuid>,
+    /// A preset of that version whose values win over the user's.
+    pub preset_id: Option<Uuid>,
+    /// Values the user gave for this build.
+    pub parameters: Vec<BuildParameter>,
+}
+
+/// Whether `subject` may perform `transition` on `ws` (Coder: a dormant workspace needs
+/// update to start; prebuilds fall back to `prebuilt_workspace` for update and delete).
+fn authorize_transition(
+    subject: &Subject,
+    ws: &workspace::Model,
+    transition: Transition,
+) -> Result<()> {
+    let action = match transition {
+        Transition::Start if ws.dormant_at.is_some() => Action::Update,
+        Transition::Start => Action::Start,
+        Transition::Stop => Action::Stop,
+        Transition::Delete => Action::Delete,
+    };
+    let object = Object::new(Resource::Workspace)
+        .in_org(ws.organization_id)
+        .owned_by(ws.owner_id);
+    if authz::is_allowed(subject, action, &object) {
+        return Ok(());
+    }
+    let prebuild_fallback = ws.owner_id == PREBUILDS_SYSTEM_USER_ID
+        && matches!(action, Action::Update | Action::Delete);
+    let prebuilt = Object::new(Resource::PrebuiltWorkspace)
+        .in_org(ws.organization_id)
+        .owned_by(ws.owner_id);
+    if prebuild_fallback && authz::is_allowed(subject, action, &prebuilt) {
+        return Ok(());
+    }
+    Err(authz::Forbidden {
+        subject: subject.name.clone(),
+        action,
+        resource: Resource::Workspace,
+    }
+    .into())
+}
+
+/// The latest build of a workspace with its job, if any.
+pub(super) async fn latest_build(
+    db: &impl ConnectionTrait,
+    workspace_id: Uuid,
+) -> Result<Option<(workspace_build::Model, provisioner_job::Model)>> {
+    let Some(build) = workspace_build::Entity::find()
+        .filter(workspace_build::Column::WorkspaceId.eq(workspace_id))
+        .order_by_desc(workspace_build::Column::BuildNumber)
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let job = provisioner_job::Entity::find_by_id(build.job_id)
+        .one(db)
+        .await?
+        .ok_or(Error::Corrupt(format!("build {} has no job", build.id)))?;
+    Ok(Some((build, job)))
+}
+
+/// Parses stored build parameters.
+pub(super) fn stored_parameters(build: &workspace_build::Model) -> Result<Vec<BuildParameter>> {
+    serde_json::from_value(build.parameters.clone())
+        .map_err(|e| Error::Corrupt(format!("build parameters: {e}")))
+}
+
+/// Parses a version's parameter definitions.
+pub(super) fn definitions(version: &template_version::Model) -> Result<Vec<ParameterDefinition>> {
+    serde_json::from_value(version.parameters.clone())
+        .map_err(|e| Error::Corrupt(format!("version parameters: {e}")))
+}
+
+async fn preset_values(
+    db: &impl ConnectionTrait,
+    version: &template_version::Model,
+    preset_id: Option<Uuid>,
+) -> Result<Vec<BuildParameter>> {
+    let Some(preset_id) = preset_id else {
+        return Ok(Vec::new());
+    };
+    let preset = template_version_preset::Entity::find_by_id(preset_id)
+        .filter(template_version_preset::Column::TemplateVersionId.eq(version.id))
+        .one(db)
+        .await?
+        .ok_or_else(|| {
+            Error::Invalid(vec![FieldError::new(
+                "presetId",
+                "the preset does not belong to the template version",
+            )])
+        })?;
+    let map: std::collections::BTreeMap<String, String> = serde_json::from_value(preset.parameters)
+        .map_err(|e| Error::Corrupt(format!("preset parameters: {e}")))?;
+    Ok(map
+        .into_iter()
+        .map(|(name, value)| BuildParameter { name, value })
+        .collect())
+}
+
+/// Quota (Coder's enterprise quota, simplified): when the owner belongs to any group of the
+/// organization, the cost of its running workspaces plus this one may not exceed the sum
+/// of those groups' allowances. Owners in no group are not limited.
+async fn check_quota(
+    db: &impl ConnectionTrait,
+    ws: &workspace::Model,
+    tmpl: &template::Model,
+) -> Result<()> {
+    if tmpl.workspace_cost == 0 {
+        return Ok(());
+    }
+    let groups: Vec<group::Model> = group::Entity::find()
+        .filter(group::Column::OrganizationId.eq(ws.organization_id))
+        .filter(
+            group::Column::Id.in_subquery(
+                sea_orm::sea_query::Query::select()
+                    .column(group_member::Column::GroupId)
+                    .from(group_member::Entity)
+                    .and_where(group_member::Column::UserId.eq(ws.owner_id))
+                    .to_owned(),
+            ),
+        )
+        .all(db)
+        .await?;
+    if groups.is_empty() {
+        return Ok(());
+    }
+    let allowance: i64 = groups.iter().map(|g| i64::from(g.quota_allowance)).sum();
+    let used = super::queries::running_cost(db, ws.owner_id, ws.organization_id, ws.id).await?;
+    let cost = i64::from(tmpl.workspace_cost);
+    if used + cost > allowance {
+        return Err(Error::NotPermitted(format!(
+            "insufficient quota: this workspace costs {cost}, {used} of the owner's allowance of {allowance} is in use"
+        )));
+    }
+    Ok(())
+}
+
+/// Creates a build and its provisioner job for `ws`, in the caller's transaction.
+pub async fn build(
+    db: &DatabaseTransaction,
+    subject: &Subject,
+    usage: &dyn UsageCheck,
+    now: DateTime<Utc>,
+    ws: &workspace::Model,
+    request: BuildRequest,
+) -> Result<workspace_build::Model> {
+    authorize_transition(subject, ws, request.transition)?;
+    let tmpl = template::Entity::find_by_id(ws.template_id)
+        .one(db)
+        .await?
+        .ok_or(Error::NotFound("template"))?;
+    let latest = latest_build(db, ws.id).await?;
+    let version_id = match (request.template_version_id, &latest) {
+        (Some(id), _) => id,
+        (None, Some((build, _))) => build.template_version_id,
+        (None, None) => tmpl.active_version_id.ok_or(Error::Conflict(
+            "The template has no active version.".into(),
+        ))?,
+    };
+    let version = template_version::Entity::find_by_id(version_id)
+        .one(db)
+        .await?
+        .ok_or(Error::NotFound("template version"))?;
+    if version.template_id != ws.template_id {
+        return Err(Error::Invalid(vec![FieldError::new(
+            "templateVersionId",
+            "template version doesn't match template",
+        )]));
+    }
+    match version.import_status {
+        ImportStatus::Succeeded => {}
+        ImportStatus::Pending | ImportStatus::Running => {
+            return Err(Error::Conflict(format!(
+                "The template version {} is still importing. Wait for it to complete importing!",
+                version.name
+            )));
+        }
+        ImportStatus::Failed => {
+            return Err(Error::Invalid(vec![FieldError::new(
+                "templateVersionId",
+                format!(
+                    "The template version {} has failed to import: {}",
+                    version.name, version.import_error
+                ),
+            )]));
+        }
+    }
+    let is_start = request.transition == Transition::Start;
+    if is_start {
+        check_quota(db, ws, &tmpl).await?;
+        if version.has_ai_task {
+            usage.check(db, &version).await.map_err(|reason| {
+                Error::NotPermitted(format!("Build is not permitted: {reason}"))
+            })?;
+        }
+    }
+
+    let previous = match &latest {
+        Some((build, _)) => stored_parameters(build)?,
+        None => Vec::new(),
+    };
+    let preset = preset_values(db, &version, request.preset_id).await?;
+    let defs = definitions(&version)?;
+    let input = ResolveInput {
+        first_build: latest.is_none(),
+        is_start,
+        previous: &previous,
+        user: &request.parameters,
+        preset: &preset,
+    };
+    let resolved = parameters::resolve(&defs, &input)
+        .map_err(|errors| Error::InvalidParameters(errors.field_errors()))?;
+
+    if let Some((_, job)) = &latest
+        && job.status.is_active()
+    {
+        return Err(Error::Conflict(BUILD_ACTIVE.to_owned()));
+    }
+    let number = latest.as_ref().map_or(1, |(b, _)| b.build_number + 1);
+    let build_id = Uuid::new_v4();
+    let job = provisioner::enqueue_build(db, now, ws.organization_id, build_id).await?;
+    let preset_id = request.preset_id.or_else(|| {
+        // The current preset carries over when none is named (Coder: latest non-null).
+        latest
+            .as_ref()
+            .and_then(|(b, _)| b.template_version_preset_id)
+            .filter(|_| request.template_version_id.is_none())
+    });
+    workspace_build::ActiveModel {
+        id: Set(build_id),
+        workspace_id: Set(ws.id),
+        build_number: Set(number),
+        transition: Set(request.transition),
+        reason: Set(request.reason),
+        initiator_id: Set(subject.user_id),
+        template_version_id: Set(version.id),
+        template_version_preset_id: Set(preset_id),
+        parameters: Set(serde_json::to_value(&resolved).map_err(|e| Error::Corrupt(e.to_string()))?),
+        has_ai_task: Set(is_start && version.has_ai_task),
+        deadline: Set(None),
+        max_deadline: Set(None),
+        job_id: Set(job.id),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(db)
+    .await
+    .map_err(map_constraint)
+}

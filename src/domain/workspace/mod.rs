@@ -1,0 +1,90 @@
+//! Workspaces: creating them, the workspace builder (the one path for every build),
+//! start/stop/delete/update, TTL and autostart settings, and listing with a filter.
+
+mod autostop;
+mod builder;
+mod filter;
+mod lifecycle;
+mod preview;
+mod queries;
+
+use sea_orm::DbErr;
+
+pub use autostop::{DEFAULT_QUIET_HOURS, deadlines_for, schedule_options};
+pub use builder::{BuildRequest, NoUsageCheck, UsageCheck, build};
+pub use filter::{WorkspaceFilter, WorkspaceStatus, parse_filter};
+pub use lifecycle::{
+    CreateWorkspace, UpdateOutcome, create_workspace, delete_workspace, is_outdated,
+    start_workspace, stop_workspace, update_autostart, update_ttl, update_workspace,
+};
+pub use preview::{ParameterPreview, preview_parameters};
+pub use queries::{
+    WorkspaceRow, agents_of, builds_by_id, get_workspace, latest_builds, list_workspaces, status_of,
+};
+
+use super::FieldError;
+use crate::authz;
+
+/// What can go wrong with workspaces and builds.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Inputs are invalid; every one is listed.
+    #[error("invalid input")]
+    Invalid(Vec<FieldError>),
+    /// Build parameters failed validation; one entry per parameter, sorted by name.
+    #[error("Unable to validate parameters")]
+    InvalidParameters(Vec<FieldError>),
+    /// The request clashes with the workspace's state.
+    #[error("{0}")]
+    Conflict(String),
+    /// A unique value is taken.
+    #[error("already in use")]
+    Taken(Vec<FieldError>),
+    /// The object does not exist, or the caller may not see it.
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    /// The caller may not do this.
+    #[error(transparent)]
+    Forbidden(#[from] authz::Forbidden),
+    /// The build is not permitted (quota, usage limit).
+    #[error("{0}")]
+    NotPermitted(String),
+    /// The database failed.
+    #[error(transparent)]
+    Db(#[from] DbErr),
+    /// Stored data could not be read (a bug or a manual edit).
+    #[error("corrupt stored data: {0}")]
+    Corrupt(String),
+}
+
+/// Shorthand for this module's results.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// The message Coder returns when a build is refused because another is in progress.
+pub const BUILD_ACTIVE: &str = "A workspace build is already active.";
+
+/// Maps database constraint violations we know to typed errors; anything else is a
+/// database error.
+pub fn map_constraint(err: DbErr) -> Error {
+    let text = err.to_string();
+    if text.contains("workspace_builds_deadline_below_max_deadline") {
+        return Error::Invalid(vec![FieldError::new(
+            "deadline",
+            "the deadline must be set and not after the max deadline when a max deadline is set",
+        )]);
+    }
+    if text.contains("workspace_builds_workspace_id_build_number_key")
+        || (super::is_unique_violation(&err) && text.contains("workspace_builds"))
+    {
+        return Error::Conflict(BUILD_ACTIVE.to_owned());
+    }
+    if text.contains("workspaces_owner_id_name_key")
+        || (super::is_unique_violation(&err) && text.contains("workspaces"))
+    {
+        return Error::Taken(vec![FieldError::new(
+            "name",
+            "a workspace with this name already exists",
+        )]);
+    }
+    Error::Db(err)
+}

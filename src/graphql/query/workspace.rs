@@ -1,0 +1,117 @@
+//! Queries about templates, versions, presets, workspaces and parameter previews.
+
+use async_graphql::{Context, Object};
+use uuid::Uuid;
+
+use crate::{
+    domain::{parameters, template, workspace},
+    graphql::{
+        context::ContextExt,
+        error::{ApiError, Result},
+        pagination::OffsetPage,
+        types::{ParameterInput, ParameterPreview, Preset, Template, TemplateVersion, Workspace},
+    },
+};
+
+/// Template and workspace queries.
+#[derive(Default)]
+pub struct WorkspaceQuery;
+
+#[Object]
+impl WorkspaceQuery {
+    /// The live templates the caller may read, by name; optionally of one organization.
+    async fn templates(
+        &self,
+        ctx: &Context<'_>,
+        organization_id: Option<Uuid>,
+    ) -> Result<Vec<Template>> {
+        let rows =
+            template::list_templates(&ctx.state()?.db, ctx.subject()?, organization_id).await?;
+        Ok(rows.into_iter().map(Template).collect())
+    }
+
+    /// One template.
+    async fn template(&self, ctx: &Context<'_>, id: Uuid) -> Result<Template> {
+        Ok(Template(
+            template::get_template(&ctx.state()?.db, ctx.subject()?, id).await?,
+        ))
+    }
+
+    /// One template version.
+    async fn template_version(&self, ctx: &Context<'_>, id: Uuid) -> Result<TemplateVersion> {
+        Ok(TemplateVersion(
+            template::get_template_version(&ctx.state()?.db, ctx.subject()?, id).await?,
+        ))
+    }
+
+    /// The presets of a template version, by name.
+    async fn presets(&self, ctx: &Context<'_>, template_version_id: Uuid) -> Result<Vec<Preset>> {
+        let state = ctx.state()?;
+        let version =
+            template::get_template_version(&state.db, ctx.subject()?, template_version_id).await?;
+        Ok(template::presets_of(&state.db, version.id)
+            .await?
+            .into_iter()
+            .map(|(p, s)| Preset(p, s))
+            .collect())
+    }
+
+    /// The workspaces the caller may read, by name. `filter` is a search string:
+    /// `owner:<username|me> template:<name> name:<part> status:<status>` and bare words
+    /// matching names.
+    #[graphql(complexity = "OffsetPage::cost(limit, child_complexity)")]
+    async fn workspaces(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Search string.", default)] filter: String,
+        #[graphql(desc = "Rows to skip.", default = 0)] offset: i32,
+        #[graphql(desc = "Rows to return: 1 to 1000, default 100.")] limit: Option<i32>,
+    ) -> Result<Vec<Workspace>> {
+        let caller = ctx.caller()?;
+        let page = OffsetPage::parse(offset, limit)?;
+        let parsed = workspace::parse_filter(&filter, &caller.user.username)
+            .map_err(|errors| ApiError::invalid("Invalid workspace search query.", errors))?;
+        let rows = workspace::list_workspaces(
+            &ctx.state()?.db,
+            &caller.subject,
+            &parsed,
+            page.offset,
+            page.limit,
+        )
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|row| Workspace(row.workspace))
+            .collect())
+    }
+
+    /// One workspace.
+    async fn workspace(&self, ctx: &Context<'_>, id: Uuid) -> Result<Workspace> {
+        Ok(Workspace(
+            workspace::get_workspace(&ctx.state()?.db, ctx.subject()?, id).await?,
+        ))
+    }
+
+    /// Each parameter of a version with the value a build would resolve and its
+    /// diagnostics, as the workspace builder would check them (for forms). With
+    /// `workspaceId`, the workspace's latest build gives the previous values.
+    async fn preview_parameters(
+        &self,
+        ctx: &Context<'_>,
+        template_version_id: Uuid,
+        workspace_id: Option<Uuid>,
+        #[graphql(default)] values: Vec<ParameterInput>,
+    ) -> Result<Vec<ParameterPreview>> {
+        let state = ctx.state()?;
+        let values: Vec<parameters::BuildParameter> = values.into_iter().map(Into::into).collect();
+        let previews = workspace::preview_parameters(
+            &state.db,
+            ctx.subject()?,
+            template_version_id,
+            workspace_id,
+            &values,
+        )
+        .await?;
+        Ok(previews.into_iter().map(ParameterPreview).collect())
+    }
+}
