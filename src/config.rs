@@ -141,7 +141,7 @@ pub struct ServerConfig {
     #[arg(long, env = "DEVPLANE_PROVISIONER_DAEMONS", default_value_t = 1)]
     pub provisioner_daemons: usize,
     /// How long the built-in provisioner takes to "apply" a build.
-    #[arg(long, env = "DEVPLANE_PROVISIONER_DELAY", default_value = "2s", value_parser = humantime::parse_duration)]
+    #[arg(long, env = "DEVPLANE_PROVISIONER_DELAY", default_value = "1s", value_parser = humantime::parse_duration)]
     pub provisioner_delay: Duration,
     /// Serve the GraphiQL explorer at GET /graphql to browsers.
     #[arg(long, env = "DEVPLANE_GRAPHIQL", default_value_t = true, action = clap::ArgAction::Set)]

@@ -45,13 +45,15 @@ pub enum Resource {
     AuditLog,
     /// A provisioner job.
     ProvisionerJob,
+    /// An external provisioner and its key.
+    ProvisionerDaemon,
     /// An API key or session token.
     ApiKey,
 }
 
 impl Resource {
     /// Every resource, for tables and tests.
-    pub const ALL: [Resource; 14] = [
+    pub const ALL: [Resource; 15] = [
         Resource::Workspace,
         Resource::PrebuiltWorkspace,
         Resource::Template,
@@ -65,6 +67,7 @@ impl Resource {
         Resource::ConnectionLog,
         Resource::AuditLog,
         Resource::ProvisionerJob,
+        Resource::ProvisionerDaemon,
         Resource::ApiKey,
     ];
 
@@ -84,6 +87,7 @@ impl Resource {
             Resource::ConnectionLog => "connection_log",
             Resource::AuditLog => "audit_log",
             Resource::ProvisionerJob => "provisioner_job",
+            Resource::ProvisionerDaemon => "provisioner_daemon",
             Resource::ApiKey => "api_key",
         }
     }

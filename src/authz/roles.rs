@@ -94,6 +94,7 @@ impl SiteRole {
                 (ConnectionLog, ALL_ACTIONS, Site),
                 (AuditLog, ALL_ACTIONS, Site),
                 (ProvisionerJob, ALL_ACTIONS, Site),
+                (ProvisionerDaemon, ALL_ACTIONS, Site),
                 (ApiKey, ALL_ACTIONS, Site),
             ],
             SiteRole::Auditor => &[
@@ -111,6 +112,7 @@ impl SiteRole {
                 (Workspace, READ, Site),
                 (PrebuiltWorkspace, PREBUILT, Site),
                 (ProvisionerJob, READ, Site),
+                (ProvisionerDaemon, READ, Site),
                 (User, READ, Site),
                 (Group, READ, Site),
                 (Organization, READ, Site),
@@ -171,6 +173,7 @@ impl OrgRole {
                 (ConnectionLog, READ, Org),
                 (AuditLog, READ, Org),
                 (ProvisionerJob, READ, Org),
+                (ProvisionerDaemon, CRUD, Org),
             ],
             OrgRole::OrganizationAuditor => &[
                 (AuditLog, READ, Org),

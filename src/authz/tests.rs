@@ -157,6 +157,10 @@ fn role_matrix() {
         ("template-admin", ProvisionerJob, Read, true),
         ("organization-admin", ProvisionerJob, Read, true),
         ("member", ProvisionerJob, Read, false),
+        ("owner", ProvisionerDaemon, Create, true),
+        ("organization-admin", ProvisionerDaemon, Create, true),
+        ("template-admin", ProvisionerDaemon, Create, false),
+        ("organization-member", ProvisionerDaemon, Create, false),
     ];
     let mut failures = Vec::new();
     for &(role, resource, action, expected) in cases {

@@ -10,6 +10,7 @@ pub mod organization;
 pub mod organization_member;
 pub mod preset_prebuild_schedule;
 pub mod provisioner_job;
+pub mod provisioner_key;
 pub mod site_config;
 pub mod template;
 pub mod template_version;

@@ -25,6 +25,10 @@ pub struct Authenticated {
 #[derive(Debug, Clone, Default)]
 pub struct Caller(pub Option<Authenticated>);
 
+/// Request data: the external provisioner, when a valid `Coder-Provisioner-Key` was sent.
+#[derive(Debug, Clone, Default)]
+pub struct ProvisionerCaller(pub Option<crate::entity::provisioner_key::Model>);
+
 /// Accessors resolvers use instead of raw `ctx.data`.
 pub trait ContextExt {
     /// The shared state.
@@ -35,6 +39,8 @@ pub trait ContextExt {
     fn subject(&self) -> Result<&Subject> {
         Ok(&self.caller()?.subject)
     }
+    /// The external provisioner's key, or UNAUTHENTICATED.
+    fn provisioner(&self) -> Result<&crate::entity::provisioner_key::Model>;
     /// This request's DataLoader.
     fn loader(&self) -> Result<&DataLoader<DbLoader, HashMapCache>>;
 }
@@ -54,6 +60,16 @@ impl ContextExt for Context<'_> {
         match self.data::<Caller>() {
             Ok(Caller(Some(caller))) => Ok(caller),
             _ => Err(ApiError::unauthenticated()),
+        }
+    }
+
+    fn provisioner(&self) -> Result<&crate::entity::provisioner_key::Model> {
+        match self.data::<ProvisionerCaller>() {
+            Ok(ProvisionerCaller(Some(key))) => Ok(key),
+            _ => Err(ApiError::new(
+                super::error::ErrorCode::Unauthenticated,
+                "This operation is for provisioners: send Coder-Provisioner-Key: <key>.",
+            )),
         }
     }
 

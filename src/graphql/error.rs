@@ -10,7 +10,7 @@ use async_graphql::ErrorExtensions;
 
 use crate::{
     authz,
-    domain::{FieldError, identity, template, workspace},
+    domain::{FieldError, identity, provisioner, template, workspace},
 };
 
 /// Results of resolvers.
@@ -245,6 +245,28 @@ impl From<workspace::Error> for ApiError {
             E::Forbidden(forbidden) => forbidden.into(),
             E::NotPermitted(message) => ApiError::new(ErrorCode::Forbidden, message),
             E::Corrupt(_) | E::Db(_) => ApiError::internal(&err),
+        }
+    }
+}
+
+impl From<provisioner::Error> for ApiError {
+    fn from(err: provisioner::Error) -> Self {
+        match err {
+            provisioner::Error::InvalidState(message) => {
+                ApiError::new(ErrorCode::Conflict, message)
+            }
+            provisioner::Error::Corrupt(_) | provisioner::Error::Db(_) => ApiError::internal(&err),
+        }
+    }
+}
+
+impl From<provisioner::keys::KeyError> for ApiError {
+    fn from(err: provisioner::keys::KeyError) -> Self {
+        use provisioner::keys::KeyError as E;
+        match err {
+            E::Invalid(fields) => ApiError::invalid("The input is invalid.", fields),
+            E::Forbidden(forbidden) => forbidden.into(),
+            E::Db(e) => ApiError::internal(&e),
         }
     }
 }

@@ -19,11 +19,15 @@ use axum::{
 };
 use serde_json::json;
 
-use super::{HttpState, metrics::GraphqlOperation, middleware::SESSION_TOKEN};
+use super::{
+    HttpState,
+    metrics::GraphqlOperation,
+    middleware::{PROVISIONER_KEY, SESSION_TOKEN},
+};
 use crate::{
-    domain::identity,
+    domain::{identity, provisioner},
     graphql::{
-        context::{Authenticated, Caller},
+        context::{Authenticated, Caller, ProvisionerCaller},
         error::{ApiError, ErrorCode},
         loaders::new_loader,
     },
@@ -206,7 +210,34 @@ async fn execute(
         }
     };
 
-    let request = request.data(caller).data(new_loader(state.app.db.clone()));
+    let provisioner = match headers.get(&PROVISIONER_KEY).and_then(|v| v.to_str().ok()) {
+        None => ProvisionerCaller(None),
+        Some(key) => match provisioner::keys::authenticate_key(&state.app.db, key).await {
+            Ok(Some(found)) => ProvisionerCaller(Some(found)),
+            Ok(None) => {
+                return error_response(
+                    StatusCode::UNAUTHORIZED,
+                    ErrorCode::Unauthenticated,
+                    "Invalid provisioner key.",
+                    &[],
+                );
+            }
+            Err(err) => {
+                let api = ApiError::internal(&err);
+                return error_response(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    api.code(),
+                    api.message(),
+                    &[],
+                );
+            }
+        },
+    };
+
+    let request = request
+        .data(caller)
+        .data(provisioner)
+        .data(new_loader(state.app.db.clone()));
     let mut response = GraphQLResponse::from(state.schema.execute(request).await).into_response();
     let accepts_graphql_json = headers
         .get(header::ACCEPT)

@@ -28,6 +28,9 @@ pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 /// Coder's alternative to `Authorization: Bearer`.
 pub const SESSION_TOKEN: HeaderName = HeaderName::from_static("coder-session-token");
 
+/// How external provisioners authenticate.
+pub const PROVISIONER_KEY: HeaderName = HeaderName::from_static("coder-provisioner-key");
+
 /// The CSP of every page but GraphiQL: nothing from elsewhere.
 const CSP: &str = "default-src 'self'; img-src 'self' data: https:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
@@ -54,6 +57,7 @@ pub fn apply(routes: Router, metrics: Metrics, limits: HttpLimits) -> Router {
                 header::AUTHORIZATION,
                 header::COOKIE,
                 SESSION_TOKEN,
+                PROVISIONER_KEY,
             ]))
             .layer(
                 TraceLayer::new_for_http().make_span_with(|request: &Request| {

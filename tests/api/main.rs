@@ -10,5 +10,6 @@ mod groups;
 mod http_hygiene;
 mod migrations;
 mod organizations;
+mod provisioners;
 mod schema_sdl;
 mod workspaces;

@@ -390,7 +390,7 @@ async fn workspaces_start_stop_and_delete_through_the_provisioner() {
     assert_eq!(ws["outdated"], false);
     assert_eq!(
         ws["agents"],
-        json!([{ "name": "main", "lifecycleState": "created" }])
+        json!([{ "name": "main", "lifecycleState": "ready" }])
     );
 
     let stop = app
@@ -834,5 +834,181 @@ async fn the_deadline_constraint_maps_to_a_typed_error() {
             assert_eq!(fields[0].field, "deadline")
         }
         other => panic!("expected a typed error, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn ttl_removal_without_a_max_deadline_clears_the_deadline() {
+    let (app, token, org) = setup().await;
+    let (template, _) = create_template(&app, &token, &org, "docker", MAIN_TF, json!({})).await;
+    let created = app
+        .gql(
+            CREATE_WORKSPACE,
+            json!({ "input": { "templateId": template, "name": "dev", "ttlMs": 7_200_000u64, "parameters": [{ "name": "project", "value": "p" }] } }),
+            Some(&token),
+        )
+        .await;
+    let id = created.data()["createWorkspace"]["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    run_jobs(&app).await;
+    let ws = app.gql(WORKSPACE, json!({ "id": id }), Some(&token)).await;
+    let deadline = ws.data()["workspace"]["deadline"]
+        .as_str()
+        .expect("deadline")
+        .to_owned();
+    let expected = (app.clock.now() + chrono::Duration::hours(2))
+        .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true);
+    assert_eq!(
+        deadline[..16],
+        expected[..16],
+        "running with a deadline two hours out"
+    );
+    assert_eq!(ws.data()["workspace"]["maxDeadline"], Value::Null);
+
+    let cleared = app
+        .gql("mutation($input: UpdateWorkspaceTtlInput!) { updateWorkspaceTtl(input: $input) { deadline maxDeadline } }", json!({ "input": { "id": id, "ttlMs": 0 } }), Some(&token))
+        .await;
+    assert_eq!(
+        cleared.data()["updateWorkspaceTtl"],
+        json!({ "deadline": null, "maxDeadline": null })
+    );
+}
+
+#[tokio::test]
+async fn template_ttl_zero_reaches_existing_workspaces() {
+    let (app, token, org) = setup().await;
+    let (template, _) = create_template(&app, &token, &org, "docker", MAIN_TF, json!({})).await;
+    let created = app
+        .gql(
+            CREATE_WORKSPACE,
+            json!({ "input": { "templateId": template, "name": "dev", "ttlMs": 3_600_000u64, "parameters": [{ "name": "project", "value": "p" }] } }),
+            Some(&token),
+        )
+        .await;
+    let id = created.data()["createWorkspace"]["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    run_jobs(&app).await;
+    let update = "mutation($input: UpdateTemplateScheduleInput!) { updateTemplateSchedule(input: $input) { allowUserAutostop defaultTtlMs } }";
+
+    // Users keep their TTL while they may set it.
+    app.gql(
+        update,
+        json!({ "input": { "id": template, "schedule": { "defaultTtlMs": 1_800_000 } } }),
+        Some(&token),
+    )
+    .await
+    .data();
+    assert_eq!(
+        app.gql(WORKSPACE, json!({ "id": id }), Some(&token))
+            .await
+            .data()["workspace"]["ttlMs"],
+        3_600_000
+    );
+
+    // Forbidding user autostop imposes the template default...
+    let forced = app
+        .gql(update, json!({ "input": { "id": template, "schedule": { "allowUserAutostop": false, "defaultTtlMs": 5_400_000u64 } } }), Some(&token))
+        .await;
+    assert_eq!(
+        forced.data()["updateTemplateSchedule"],
+        json!({ "allowUserAutostop": false, "defaultTtlMs": 5_400_000 })
+    );
+    assert_eq!(
+        app.gql(WORKSPACE, json!({ "id": id }), Some(&token))
+            .await
+            .data()["workspace"]["ttlMs"],
+        5_400_000
+    );
+    // ...and a default of zero removes the TTL and the running build's deadline (no max here).
+    app.gql(
+        update,
+        json!({ "input": { "id": template, "schedule": { "defaultTtlMs": 0 } } }),
+        Some(&token),
+    )
+    .await
+    .data();
+    let ws = app.gql(WORKSPACE, json!({ "id": id }), Some(&token)).await;
+    assert_eq!(ws.data()["workspace"]["ttlMs"], Value::Null);
+    assert_eq!(ws.data()["workspace"]["deadline"], Value::Null);
+
+    let bad = app
+        .gql(update, json!({ "input": { "id": template, "schedule": { "autostopRequirementWeeks": 17, "autostopRequirementDaysOfWeek": 128 } } }), Some(&token))
+        .await;
+    assert_eq!(bad.error_code(), "BAD_USER_INPUT");
+    assert_eq!(bad.validations().len(), 2);
+    // Users may not set a TTL on this template any more.
+    let refused = app
+        .gql("mutation($input: UpdateWorkspaceTtlInput!) { updateWorkspaceTtl(input: $input) { ttlMs } }", json!({ "input": { "id": id, "ttlMs": 3_600_000u64 } }), Some(&token))
+        .await;
+    assert_eq!(
+        refused.validations()[0]["detail"],
+        "Custom autostop TTL is not allowed for workspaces using this template."
+    );
+}
+
+#[tokio::test]
+async fn prebuilt_workspaces_refuse_ttl_and_autostart_updates() {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
+    let (app, token, org) = setup().await;
+    let (template, _) = create_template(&app, &token, &org, "docker", MAIN_TF, json!({})).await;
+    let ws = create_workspace(
+        &app,
+        &token,
+        &template,
+        "pb",
+        json!([{ "name": "project", "value": "p" }]),
+    )
+    .await;
+    let id: uuid::Uuid = ws["id"].as_str().expect("id").parse().expect("uuid");
+    // Hand the workspace to the prebuilds system user, as the reconciler's builds would own it.
+    devplane::entity::workspace::Entity::update_many()
+        .col_expr(
+            devplane::entity::workspace::Column::OwnerId,
+            Expr::value(devplane::domain::identity::PREBUILDS_SYSTEM_USER_ID),
+        )
+        .filter(devplane::entity::workspace::Column::Id.eq(id))
+        .exec(&app.db)
+        .await
+        .expect("update");
+    let ttl = app
+        .gql("mutation($input: UpdateWorkspaceTtlInput!) { updateWorkspaceTtl(input: $input) { ttlMs } }", json!({ "input": { "id": id, "ttlMs": 3_600_000u64 } }), Some(&token))
+        .await;
+    assert_eq!(ttl.error_code(), "CONFLICT");
+    assert_eq!(
+        ttl.body["errors"][0]["message"],
+        "TTL updates are not supported for prebuilt workspaces"
+    );
+    let autostart = app
+        .gql("mutation($input: UpdateWorkspaceAutostartInput!) { updateWorkspaceAutostart(input: $input) { id } }", json!({ "input": { "id": id, "schedule": "0 9 * * *" } }), Some(&token))
+        .await;
+    assert_eq!(autostart.error_code(), "CONFLICT");
+}
+
+#[tokio::test]
+async fn preset_schedules_are_validated_at_import() {
+    let (app, token, org) = setup().await;
+    for (cron, expected) in [("30 9 * * 1-5", "minute"), ("* 9-18 * * 7", "7")] {
+        let source = MAIN_TF.replace("* 9-18 * * 1-5", cron);
+        let response = app
+            .gql(
+                CREATE_TEMPLATE,
+                json!({ "input": { "organizationId": org, "name": "bad", "files": [{ "path": "main.tf", "content": source }] } }),
+                Some(&token),
+            )
+            .await;
+        assert_eq!(response.error_code(), "BAD_USER_INPUT", "{cron}");
+        assert_eq!(
+            response.validations()[0]["field"],
+            "preset.small.schedule[0]",
+            "{cron}"
+        );
+        let detail = response.validations()[0]["detail"]
+            .as_str()
+            .expect("detail");
+        assert!(detail.contains(expected), "{cron}: {detail}");
     }
 }

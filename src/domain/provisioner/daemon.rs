@@ -41,14 +41,14 @@ pub fn spawn(
         let span = tracing::info_span!("job", source = "job", job = "provisioner", worker = %name);
         set.spawn(async move {
             loop {
-                match super::acquire(&db, clock.now(), &name).await {
+                match super::acquire(&db, clock.now(), &name, None).await {
                     Ok(Some(job)) => {
                         tokio::select! {
                             () = tokio::time::sleep(delay) => {}
                             () = stop.cancelled() => {}
                         }
                         // Finish the current job even when stopping, so nothing is left running.
-                        if let Err(err) = super::complete(&db, clock.now(), job.id, Ok(())).await {
+                        if let Err(err) = super::complete(&db, clock.now(), job.id, None, Ok(())).await {
                             tracing::error!(job.id = %job.id, error = %err, "completing a job failed");
                         }
                         continue;

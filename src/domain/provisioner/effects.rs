@@ -84,7 +84,8 @@ pub(super) async fn apply(
                     workspace_id: Set(ws.id),
                     build_id: Set(build.id),
                     name: Set(name),
-                    lifecycle_state: Set("created".to_owned()),
+                    // The built-in provisioner has no real agent to wait for: it comes up ready.
+                    lifecycle_state: Set("ready".to_owned()),
                     token_hash: Set(agent_token_hash()),
                     created_at: Set(now),
                     updated_at: Set(now),

@@ -10,6 +10,7 @@
 
 pub mod daemon;
 mod effects;
+pub mod keys;
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
@@ -103,17 +104,23 @@ pub async fn enqueue_build_with(
     .await
 }
 
-/// Takes the oldest pending job for `worker`, if any.
+/// Takes the oldest pending job for `worker` (of one organization, for an external
+/// provisioner), if any.
 pub async fn acquire(
     db: &DatabaseConnection,
     now: DateTime<Utc>,
     worker: &str,
+    organization_id: Option<Uuid>,
 ) -> Result<Option<provisioner_job::Model>, Error> {
     let mut oldest = Query::select();
     oldest
         .column(provisioner_job::Column::Id)
         .from(provisioner_job::Entity)
-        .and_where(provisioner_job::Column::Status.eq(JobStatus::Pending))
+        .and_where(provisioner_job::Column::Status.eq(JobStatus::Pending));
+    if let Some(org) = organization_id {
+        oldest.and_where(provisioner_job::Column::OrganizationId.eq(org));
+    }
+    oldest
         .order_by(provisioner_job::Column::CreatedAt, sea_orm::Order::Asc)
         .limit(1);
     // SQLite has one writer and no row locks; the UPDATE itself is atomic there.
@@ -136,11 +143,13 @@ pub async fn acquire(
 }
 
 /// Finishes a running job: succeeded (`Ok`) or failed with an error text, and applies the
-/// effects of a workspace build, all in one transaction.
+/// effects of a workspace build, all in one transaction. With `worker`, only the worker
+/// that acquired the job may complete it.
 pub async fn complete(
     db: &DatabaseConnection,
     now: DateTime<Utc>,
     job_id: Uuid,
+    worker: Option<&str>,
     outcome: Result<(), String>,
 ) -> Result<provisioner_job::Model, Error> {
     let txn = db.begin().await?;
@@ -148,6 +157,13 @@ pub async fn complete(
         .one(&txn)
         .await?
         .ok_or_else(|| Error::InvalidState(format!("job {job_id} not found")))?;
+    if let Some(worker) = worker
+        && job.worker_id.as_deref() != Some(worker)
+    {
+        return Err(Error::InvalidState(format!(
+            "job {job_id} was not acquired by this provisioner"
+        )));
+    }
     if !matches!(job.status, JobStatus::Running | JobStatus::Canceling) {
         return Err(Error::InvalidState(format!(
             "job {job_id} is {:?}, not running",
@@ -180,8 +196,8 @@ pub async fn run_pending(
     worker: &str,
 ) -> Result<usize, Error> {
     let mut ran = 0;
-    while let Some(job) = acquire(db, now, worker).await? {
-        complete(db, now, job.id, Ok(())).await?;
+    while let Some(job) = acquire(db, now, worker, None).await? {
+        complete(db, now, job.id, None, Ok(())).await?;
         ran += 1;
     }
     Ok(ran)
@@ -196,4 +212,45 @@ pub async fn active_jobs(
         .order_by_asc(provisioner_job::Column::CreatedAt)
         .all(db)
         .await
+}
+
+/// What an external provisioner needs to run a workspace-build job.
+#[derive(Debug, Clone)]
+pub struct BuildAssignment {
+    /// The job.
+    pub job: provisioner_job::Model,
+    /// The build it runs.
+    pub build: crate::entity::workspace_build::Model,
+    /// The workspace.
+    pub workspace: crate::entity::workspace::Model,
+    /// The source archive of the build's version.
+    pub file_id: Uuid,
+}
+
+/// The build behind a workspace-build job.
+pub async fn assignment(
+    db: &impl ConnectionTrait,
+    job: provisioner_job::Model,
+) -> Result<BuildAssignment, Error> {
+    use crate::entity::{template_version, workspace, workspace_build};
+    let input: BuildJobInput = serde_json::from_value(job.input.clone())
+        .map_err(|e| Error::Corrupt(format!("job input: {e}")))?;
+    let build = workspace_build::Entity::find_by_id(input.workspace_build_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| Error::Corrupt(format!("job {} has no build", job.id)))?;
+    let ws = workspace::Entity::find_by_id(build.workspace_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| Error::Corrupt(format!("build {} has no workspace", build.id)))?;
+    let version = template_version::Entity::find_by_id(build.template_version_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| Error::Corrupt(format!("build {} has no version", build.id)))?;
+    Ok(BuildAssignment {
+        job,
+        build,
+        workspace: ws,
+        file_id: version.file_id,
+    })
 }

@@ -6,8 +6,11 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    EntityTrait, QueryFilter, QueryOrder, TransactionTrait, sea_query::Expr,
+    ActiveModelTrait,
+    ActiveValue::Set,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
+    TransactionTrait,
+    sea_query::{Expr, Query},
 };
 use uuid::Uuid;
 
@@ -18,10 +21,14 @@ use super::{
 };
 use crate::{
     authz::{self, Action, Object, ReadScope, Resource, Subject},
-    domain::{FieldError, is_unique_violation, parameters, schedule},
+    domain::{
+        FieldError, identity::PREBUILDS_SYSTEM_USER_ID, is_unique_violation, parameters, schedule,
+    },
     entity::{
-        file, preset_prebuild_schedule, template, template_version, template_version::ImportStatus,
-        template_version_preset,
+        file, preset_prebuild_schedule, template, template_version,
+        template_version::ImportStatus,
+        template_version_preset, workspace,
+        workspace_build::{self, Transition},
     },
 };
 
@@ -558,7 +565,11 @@ pub async fn create_template_version(
     Ok(version)
 }
 
-/// Changes a template's schedule settings.
+/// Changes a template's schedule settings, in one transaction with what they imply for
+/// existing workspaces (Coder's enterprise store, §2.4): when users may no longer set their
+/// own TTL, every workspace of the template takes the template's default TTL (none when it
+/// is 0); a TTL that becomes none moves running builds' deadlines to their max deadlines,
+/// as `updateWorkspaceTtl` does. Prebuilt workspaces keep their own settings.
 pub async fn update_template_schedule(
     db: &DatabaseConnection,
     subject: &Subject,
@@ -577,10 +588,47 @@ pub async fn update_template_schedule(
     if !errors.is_empty() {
         return Err(Error::Invalid(errors));
     }
+    let txn = db.begin().await?;
+    let old = tmpl.clone();
     let mut active: template::ActiveModel = tmpl.into();
     apply_schedule(&mut active, &settings);
     active.updated_at = Set(now);
-    Ok(active.update(db).await?)
+    let updated = active.update(&txn).await?;
+    let ttl_forced = !updated.allow_user_autostop
+        && (old.allow_user_autostop || old.default_ttl_ms != updated.default_ttl_ms);
+    if ttl_forced {
+        let ttl = (updated.default_ttl_ms > 0).then_some(updated.default_ttl_ms);
+        let affected = || {
+            Query::select()
+                .column(workspace::Column::Id)
+                .from(workspace::Entity)
+                .and_where(workspace::Column::TemplateId.eq(updated.id))
+                .and_where(workspace::Column::OwnerId.ne(PREBUILDS_SYSTEM_USER_ID))
+                .and_where(workspace::Column::Deleted.eq(false))
+                .to_owned()
+        };
+        workspace::Entity::update_many()
+            .col_expr(workspace::Column::TtlMs, Expr::value(ttl))
+            .col_expr(workspace::Column::UpdatedAt, Expr::value(now))
+            .filter(workspace::Column::Id.in_subquery(affected()))
+            .exec(&txn)
+            .await?;
+        if ttl.is_none() {
+            workspace_build::Entity::update_many()
+                .col_expr(
+                    workspace_build::Column::Deadline,
+                    Expr::col(workspace_build::Column::MaxDeadline),
+                )
+                .col_expr(workspace_build::Column::UpdatedAt, Expr::value(now))
+                .filter(workspace_build::Column::WorkspaceId.in_subquery(affected()))
+                .filter(workspace_build::Column::Transition.eq(Transition::Start))
+                .filter(crate::domain::workspace::is_latest_build())
+                .exec(&txn)
+                .await?;
+        }
+    }
+    txn.commit().await?;
+    Ok(updated)
 }
 
 /// The live templates of an organization the subject may read, by name.

@@ -18,6 +18,7 @@ pub use lifecycle::{
     start_workspace, stop_workspace, update_autostart, update_ttl, update_workspace,
 };
 pub use preview::{ParameterPreview, preview_parameters};
+pub(crate) use queries::is_latest_build;
 pub use queries::{
     WorkspaceRow, agents_of, builds_by_id, get_workspace, latest_builds, list_workspaces, status_of,
 };

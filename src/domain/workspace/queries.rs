@@ -64,7 +64,7 @@ fn status_pairs(status: WorkspaceStatus) -> Vec<(Option<Transition>, JobStatus)>
 
 /// `workspace_builds` rows that are their workspace's latest build. Correlated, so it uses
 /// the (workspace_id, build_number) unique index on both engines.
-fn is_latest_build() -> Expr {
+pub(crate) fn is_latest_build() -> Expr {
     Expr::cust(
         "workspace_builds.build_number = (SELECT MAX(b2.build_number) FROM workspace_builds b2 \
          WHERE b2.workspace_id = workspace_builds.workspace_id)",

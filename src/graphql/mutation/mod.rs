@@ -2,10 +2,15 @@
 //! argument where they take more than an id.
 
 mod identity;
+mod provisioner;
 mod workspace;
 
 use async_graphql::MergedObject;
 
 /// Every mutation.
 #[derive(MergedObject, Default)]
-pub struct Mutation(identity::IdentityMutation, workspace::WorkspaceMutation);
+pub struct Mutation(
+    identity::IdentityMutation,
+    workspace::WorkspaceMutation,
+    provisioner::ProvisionerMutation,
+);

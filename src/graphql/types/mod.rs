@@ -15,4 +15,4 @@ pub use parameter::{ParameterInput, ParameterPreview};
 pub use roles::{OrganizationRole, SiteRoleName, UserStatus};
 pub use scalars::Milliseconds;
 pub use template::{File, ParameterValue, Preset, Template, TemplateParameter, TemplateVersion};
-pub use workspace::{Workspace, WorkspaceBuild};
+pub use workspace::{ProvisionerJob, Workspace, WorkspaceBuild};

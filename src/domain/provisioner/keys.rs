@@ -1,0 +1,96 @@
+//! Provisioner keys: organization admins create them (the key is shown once); external
+//! provisioners present them to acquire and complete that organization's jobs.
+
+use chrono::{DateTime, Utc};
+use rand::{Rng, distr::Alphanumeric};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use crate::{
+    authz::{self, Action, Object, Resource, Subject},
+    domain::{FieldError, is_unique_violation},
+    entity::provisioner_key,
+};
+
+/// Errors of key management.
+#[derive(Debug, thiserror::Error)]
+pub enum KeyError {
+    /// The name is invalid.
+    #[error("invalid input")]
+    Invalid(Vec<FieldError>),
+    /// The caller may not manage provisioners of the organization.
+    #[error(transparent)]
+    Forbidden(#[from] authz::Forbidden),
+    /// The database failed.
+    #[error(transparent)]
+    Db(#[from] sea_orm::DbErr),
+}
+
+fn hash(key: &str) -> String {
+    Sha256::digest(key.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Creates a key for an organization's external provisioners; returns it with its text.
+pub async fn create_key(
+    db: &impl ConnectionTrait,
+    subject: &Subject,
+    now: DateTime<Utc>,
+    organization_id: Uuid,
+    name: &str,
+) -> Result<(provisioner_key::Model, String), KeyError> {
+    authz::authorize(
+        subject,
+        Action::Create,
+        &Object::new(Resource::ProvisionerDaemon).in_org(organization_id),
+    )?;
+    let name = name.trim();
+    if name.is_empty() || name.len() > 64 {
+        return Err(KeyError::Invalid(vec![FieldError::new(
+            "name",
+            "must be 1-64 characters",
+        )]));
+    }
+    let key: String = rand::rng()
+        .sample_iter(&Alphanumeric)
+        .take(40)
+        .map(char::from)
+        .collect();
+    let model = provisioner_key::ActiveModel {
+        id: Set(Uuid::new_v4()),
+        organization_id: Set(organization_id),
+        name: Set(name.to_owned()),
+        hashed_secret: Set(hash(&key)),
+        created_by: Set(subject.user_id),
+        created_at: Set(now),
+    }
+    .insert(db)
+    .await
+    .map_err(|e| {
+        if is_unique_violation(&e) {
+            KeyError::Invalid(vec![FieldError::new(
+                "name",
+                "a key with this name already exists in the organization",
+            )])
+        } else {
+            KeyError::Db(e)
+        }
+    })?;
+    Ok((model, key))
+}
+
+/// The key a provisioner presented, if it is one.
+pub async fn authenticate_key(
+    db: &impl ConnectionTrait,
+    key: &str,
+) -> Result<Option<provisioner_key::Model>, sea_orm::DbErr> {
+    provisioner_key::Entity::find()
+        .filter(provisioner_key::Column::HashedSecret.eq(hash(key.trim())))
+        .one(db)
+        .await
+}
