@@ -3,6 +3,7 @@
 //! know nothing of GraphQL or HTTP.
 
 pub mod identity;
+pub mod license;
 pub mod parameters;
 pub mod provisioner;
 pub mod schedule;

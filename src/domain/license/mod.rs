@@ -1,0 +1,7 @@
+//! Licenses and entitlements (Coder PRs #18876 and #18937): Ed25519-signed JWT licenses,
+//! the pure computation of what the deployment is entitled to, and the managed-agent usage
+//! limit that builds are checked against.
+
+mod claims;
+
+pub use claims::{FeatureSet, LicenseClaims};
