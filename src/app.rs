@@ -13,7 +13,10 @@ use crate::{
     domain::{
         provisioner::daemon::{self, Wakeup},
         template::FileCache,
-        workspace::NoUsageCheck,
+        license::{
+            service::{EntitlementsService, LicenseUsageCheck},
+            verify::LicenseKeys,
+        },
     },
     graphql::{self, Limits},
     http::{self, HttpLimits, HttpState, metrics::Metrics},
@@ -35,21 +38,25 @@ pub enum StartError {
         #[source]
         source: std::io::Error,
     },
+    /// The license keys file is unreadable.
+    #[error("license keys: {0}")]
+    LicenseKeys(#[from] crate::domain::license::verify::KeysError),
     /// Metrics could not be registered.
     #[error("metrics: {0}")]
     Metrics(#[from] prometheus::Error),
 }
 
-/// How many built-in provisioners to run, and how slow they are.
+/// Settings of the background work the server runs beside HTTP.
 #[derive(Debug, Clone, Copy)]
-struct ProvisionerSettings {
+struct BackgroundSettings {
     workers: usize,
     delay: std::time::Duration,
+    entitlements_refresh: std::time::Duration,
 }
 
 /// A server that is bound and ready to serve.
 pub struct Application {
-    provisioners: ProvisionerSettings,
+    background: BackgroundSettings,
     listener: TcpListener,
     router: axum::Router,
     address: SocketAddr,
@@ -72,10 +79,18 @@ impl Application {
             address: config.listen_address,
             source,
         })?;
+        let keys = match &config.license_keys_file {
+            Some(path) => LicenseKeys::from_file(path)?,
+            None => LicenseKeys::empty(),
+        };
+        let entitlements = EntitlementsService::start(connection.clone(), clock.clone(), keys)
+            .await
+            .map_err(db::Error::from)?;
         let state = AppState {
             access_url: config.access_url(address),
             files: FileCache::new(),
-            usage: Arc::new(NoUsageCheck),
+            usage: Arc::new(LicenseUsageCheck(entitlements.clone())),
+            entitlements,
             provisioner: Wakeup::default(),
             db: connection,
             clock,
@@ -105,9 +120,10 @@ impl Application {
             },
         );
         Ok(Self {
-            provisioners: ProvisionerSettings {
+            background: BackgroundSettings {
                 workers: config.provisioner_daemons,
                 delay: config.provisioner_delay,
+                entitlements_refresh: config.entitlements_refresh_interval,
             },
             listener,
             router,
@@ -145,16 +161,21 @@ impl Application {
         let mut workers = daemon::spawn(
             self.state.db.clone(),
             self.state.clock.clone(),
-            self.provisioners.workers,
-            self.provisioners.delay,
+            self.background.workers,
+            self.background.delay,
             self.state.provisioner.clone(),
             stop.clone(),
         );
+        let refresher = self
+            .state
+            .entitlements
+            .spawn_refresher(self.background.entitlements_refresh, stop.clone());
         axum::serve(self.listener, self.router)
             .with_graceful_shutdown(shutdown)
             .await?;
-        // Let the provisioners finish the job in hand, then close the pool.
+        // Let the background work finish what it is doing, then close the pool.
         stop.cancel();
+        refresher.await.ok();
         while workers.join_next().await.is_some() {}
         self.state.db.clone().close().await.ok();
         tracing::info!("devplane stopped");

@@ -28,6 +28,56 @@ pub enum Command {
     Migrate(MigrateArgs),
     /// Print the GraphQL schema (SDL) the server serves, or check schema.graphql against it.
     Schema(SchemaArgs),
+    /// Manage the licenses of a running server.
+    License(LicenseArgs),
+}
+
+/// How client commands reach a running server.
+#[derive(Debug, Clone, Args)]
+pub struct ClientArgs {
+    /// The server's URL.
+    #[arg(long, env = "DEVPLANE_URL", default_value = "http://127.0.0.1:3000")]
+    pub url: url::Url,
+    /// An API or session token (`devplane` sends it as `Authorization: Bearer`).
+    #[arg(long, env = "DEVPLANE_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
+}
+
+/// Output format of client commands that list things.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum OutputFormat {
+    /// Aligned columns.
+    #[default]
+    Table,
+    /// The GraphQL data as JSON.
+    Json,
+}
+
+/// Arguments of `devplane license`.
+#[derive(Debug, Args)]
+pub struct LicenseArgs {
+    /// What to do.
+    #[command(subcommand)]
+    pub action: LicenseAction,
+    /// The server.
+    #[command(flatten)]
+    pub client: ClientArgs,
+}
+
+/// `devplane license` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum LicenseAction {
+    /// Upload a license: a file holding the JWT, or `-` for standard input.
+    Add {
+        /// Path of the license file, or `-`.
+        file: String,
+    },
+    /// List the uploaded licenses with their claims.
+    List {
+        /// table or json.
+        #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+        output: OutputFormat,
+    },
 }
 
 /// Arguments of `devplane migrate`.
@@ -143,6 +193,13 @@ pub struct ServerConfig {
     /// How long the built-in provisioner takes to "apply" a build.
     #[arg(long, env = "DEVPLANE_PROVISIONER_DELAY", default_value = "1s", value_parser = humantime::parse_duration)]
     pub provisioner_delay: Duration,
+    /// Trusted license signing keys: a JSON file mapping key id to the standard-base64 raw
+    /// 32-byte Ed25519 public key. Without it no license verifies.
+    #[arg(long, env = "DEVPLANE_LICENSE_KEYS_FILE")]
+    pub license_keys_file: Option<PathBuf>,
+    /// How often entitlements are recomputed (they also are on every license change).
+    #[arg(long, env = "DEVPLANE_ENTITLEMENTS_REFRESH_INTERVAL", default_value = "10m", value_parser = humantime::parse_duration)]
+    pub entitlements_refresh_interval: Duration,
     /// Serve the GraphiQL explorer at GET /graphql to browsers.
     #[arg(long, env = "DEVPLANE_GRAPHIQL", default_value_t = true, action = clap::ArgAction::Set)]
     pub graphiql: bool,

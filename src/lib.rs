@@ -2,7 +2,9 @@
 
 pub mod app;
 pub mod authz;
+pub mod client;
 pub mod clock;
+pub mod commands;
 pub mod config;
 pub mod db;
 pub mod domain;

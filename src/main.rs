@@ -24,6 +24,7 @@ async fn main() -> ExitCode {
         }
         Command::Migrate(args) => migrate(args).await,
         Command::Schema(args) => schema(&args),
+        Command::License(args) => devplane::commands::license(&args.client, args.action).await.map_err(anyhow::Error::from),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -7,7 +7,10 @@ use sea_orm::DatabaseConnection;
 
 use crate::{
     clock::Clock,
-    domain::{provisioner::daemon::Wakeup, template::FileCache, workspace::UsageCheck},
+    domain::{
+        license::service::EntitlementsService, provisioner::daemon::Wakeup, template::FileCache,
+        workspace::UsageCheck,
+    },
 };
 
 /// Settings that shape authentication.
@@ -36,6 +39,8 @@ pub struct AppState {
     pub usage: Arc<dyn UsageCheck>,
     /// Wakes the built-in provisioners when a build is queued.
     pub provisioner: Wakeup,
+    /// The cached entitlements and license operations.
+    pub entitlements: Arc<EntitlementsService>,
 }
 
 impl std::fmt::Debug for AppState {

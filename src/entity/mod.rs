@@ -6,6 +6,7 @@ pub mod audit_log;
 pub mod file;
 pub mod group;
 pub mod group_member;
+pub mod license;
 pub mod organization;
 pub mod organization_member;
 pub mod preset_prebuild_schedule;

@@ -10,7 +10,7 @@ use async_graphql::ErrorExtensions;
 
 use crate::{
     authz,
-    domain::{FieldError, identity, provisioner, template, workspace},
+    domain::{FieldError, identity, license, provisioner, template, workspace},
 };
 
 /// Results of resolvers.
@@ -265,6 +265,26 @@ impl From<provisioner::keys::KeyError> for ApiError {
         use provisioner::keys::KeyError as E;
         match err {
             E::Invalid(fields) => ApiError::invalid("The input is invalid.", fields),
+            E::Forbidden(forbidden) => forbidden.into(),
+            E::Db(e) => ApiError::internal(&e),
+        }
+    }
+}
+
+impl From<license::service::Error> for ApiError {
+    fn from(err: license::service::Error) -> Self {
+        use license::service::Error as E;
+        match err {
+            E::InvalidLicense(detail) => {
+                ApiError::invalid("Invalid license", vec![FieldError::new("license", detail)])
+            }
+            E::WrongDeployment(detail) => ApiError::invalid(
+                "License cannot be used on this deployment!",
+                vec![FieldError::new("license", detail)],
+            ),
+            E::NotFound => ApiError::new(ErrorCode::NotFound, "Unknown license ID"),
+            E::RefreshedRecently(_) => ApiError::invalid(err.to_string(), vec![]),
+            E::NotEntitled(_) => ApiError::new(ErrorCode::Forbidden, err.to_string()),
             E::Forbidden(forbidden) => forbidden.into(),
             E::Db(e) => ApiError::internal(&e),
         }

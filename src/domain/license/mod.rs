@@ -3,5 +3,7 @@
 //! limit that builds are checked against.
 
 mod claims;
+pub mod service;
+pub mod store;
 
 pub use claims::{FeatureSet, LicenseClaims};

@@ -2,6 +2,7 @@
 //! argument where they take more than an id.
 
 mod identity;
+mod license;
 mod provisioner;
 mod workspace;
 
@@ -13,4 +14,5 @@ pub struct Mutation(
     identity::IdentityMutation,
     workspace::WorkspaceMutation,
     provisioner::ProvisionerMutation,
+    license::LicenseMutation,
 );

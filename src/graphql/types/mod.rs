@@ -2,6 +2,7 @@
 //! fields through the request's DataLoader.
 
 mod identity;
+mod license;
 mod parameter;
 mod roles;
 mod scalars;
@@ -13,6 +14,7 @@ pub use identity::{
 };
 pub use parameter::{ParameterInput, ParameterPreview};
 pub use roles::{OrganizationRole, SiteRoleName, UserStatus};
-pub use scalars::Milliseconds;
+pub use license::{Entitlements, License};
+pub use scalars::{Int64, Milliseconds};
 pub use template::{File, ParameterValue, Preset, Template, TemplateParameter, TemplateVersion};
 pub use workspace::{ProvisionerJob, Workspace, WorkspaceBuild};

@@ -28,3 +28,25 @@ impl ScalarType for Milliseconds {
         Value::Number(self.0.into())
     }
 }
+
+/// A count or limit that may exceed 32 bits, as a JSON number (up to 2^53).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Int64(pub i64);
+
+/// A count or limit that may exceed 32 bits, as a JSON number (up to 2^53).
+#[Scalar(name = "Int64")]
+impl ScalarType for Int64 {
+    fn parse(value: Value) -> InputValueResult<Self> {
+        match &value {
+            Value::Number(n) => match n.as_i64() {
+                Some(v) if (-MAX_SAFE..=MAX_SAFE).contains(&v) => Ok(Int64(v)),
+                _ => Err(InputValueError::custom("a whole number between -(2^53-1) and 2^53-1")),
+            },
+            _ => Err(InputValueError::expected_type(value)),
+        }
+    }
+
+    fn to_value(&self) -> Value {
+        Value::Number(self.0.into())
+    }
+}
