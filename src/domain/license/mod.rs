@@ -3,5 +3,10 @@
 //! limit that builds are checked against.
 
 mod claims;
+mod verify;
 
 pub use claims::{FeatureSet, LicenseClaims};
+pub use verify::{
+    KeysError, LICENSE_VERSION, LicenseError, LicenseKeys, decode_unverified, generate_keypair,
+    sign_license, sign_license_payload, verify, verify_ignoring_nbf,
+};
