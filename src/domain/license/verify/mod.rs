@@ -11,6 +11,8 @@
 
 mod keys;
 mod signing;
+#[cfg(test)]
+mod tests;
 
 use chrono::{DateTime, Utc};
 use jsonwebtoken::errors::ErrorKind;
