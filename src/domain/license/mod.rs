@@ -5,5 +5,10 @@
 mod claims;
 pub mod service;
 pub mod store;
+pub mod verify;
 
 pub use claims::{FeatureSet, LicenseClaims};
+pub use verify::{
+    KeysError, LICENSE_VERSION, LicenseError, LicenseKeys, decode_unverified, generate_keypair,
+    sign_license, sign_license_payload, verify, verify_ignoring_nbf,
+};
