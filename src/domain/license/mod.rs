@@ -3,5 +3,11 @@
 //! limit that builds are checked against.
 
 mod claims;
+pub mod entitlements;
 
 pub use claims::{FeatureSet, LicenseClaims};
+pub use entitlements::{
+    Draft, Entitlement, Entitlements, EntitlementsArgs, Feature, FeatureName, LicenseInput,
+    LicenseValidity, ManagedAgentBuildCheck, ManagedAgentBuildDenial, UsagePeriod,
+    managed_agent_build_check,
+};
