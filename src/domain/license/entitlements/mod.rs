@@ -10,15 +10,14 @@ mod build_check;
 mod compute;
 mod feature;
 mod features;
+mod finish;
 mod messages;
 
 #[cfg(test)]
 mod tests;
 
 pub use build_check::{ManagedAgentBuildCheck, ManagedAgentBuildDenial, managed_agent_build_check};
-pub use compute::{
-    Draft, EntitlementsArgs, LicenseInput, LicenseValidity, compute,
-    managed_agent_warning_threshold,
-};
+pub use compute::{Draft, EntitlementsArgs, LicenseInput, LicenseValidity, compute};
 pub use feature::{Entitlements, Feature, UsagePeriod};
 pub use features::{Entitlement, FeatureName};
+pub use finish::managed_agent_warning_threshold;
