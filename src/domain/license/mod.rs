@@ -3,11 +3,17 @@
 //! limit that builds are checked against.
 
 mod claims;
+pub mod entitlements;
 pub mod service;
 pub mod store;
 pub mod verify;
 
 pub use claims::{FeatureSet, LicenseClaims};
+pub use entitlements::{
+    Draft, Entitlement, Entitlements, EntitlementsArgs, Feature, FeatureName, LicenseInput,
+    LicenseValidity, ManagedAgentBuildCheck, ManagedAgentBuildDenial, UsagePeriod,
+    managed_agent_build_check,
+};
 pub use verify::{
     KeysError, LICENSE_VERSION, LicenseError, LicenseKeys, decode_unverified, generate_keypair,
     sign_license, sign_license_payload, verify, verify_ignoring_nbf,

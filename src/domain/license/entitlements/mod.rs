@@ -1,0 +1,23 @@
+//! What the deployment is entitled to, computed purely from verified licenses and a few
+//! deployment facts (Coder PRs #18876 and #18937, reference/entitlements.md §2, §3 and §5):
+//! feature names and sets, the merge rule between licenses, the warnings and errors with
+//! Coder's exact wording, and the managed-agent check builds go through.
+//!
+//! No database and no clock here: callers verify the JWTs, count users and managed-agent
+//! builds, and pass `now`.
+
+mod build_check;
+mod compute;
+mod feature;
+mod features;
+mod finish;
+mod messages;
+
+#[cfg(test)]
+mod tests;
+
+pub use build_check::{ManagedAgentBuildCheck, ManagedAgentBuildDenial, managed_agent_build_check};
+pub use compute::{Draft, EntitlementsArgs, LicenseInput, LicenseValidity, compute};
+pub use feature::{Entitlements, Feature, UsagePeriod};
+pub use features::{Entitlement, FeatureName};
+pub use finish::managed_agent_warning_threshold;
