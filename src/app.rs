@@ -11,12 +11,12 @@ use crate::{
     config::ServerConfig,
     db,
     domain::{
-        provisioner::daemon::{self, Wakeup},
-        template::FileCache,
         license::{
             service::{EntitlementsService, LicenseUsageCheck},
             verify::LicenseKeys,
         },
+        provisioner::daemon::{self, Wakeup},
+        template::FileCache,
     },
     graphql::{self, Limits},
     http::{self, HttpLimits, HttpState, metrics::Metrics},

@@ -23,15 +23,37 @@ pub enum ClientError {
 }
 
 /// Sends `query` with `variables` and returns `data`.
-pub async fn execute(client: &ClientArgs, query: &str, variables: Value) -> Result<Value, ClientError> {
-    let url = client.url.join("graphql").map_or_else(|_| format!("{}graphql", client.url), |u| u.to_string());
-    let http = |source| ClientError::Http { url: url.clone(), source };
-    let mut request = reqwest::Client::new().post(&url).json(&json!({ "query": query, "variables": variables }));
+pub async fn execute(
+    client: &ClientArgs,
+    query: &str,
+    variables: Value,
+) -> Result<Value, ClientError> {
+    let url = client
+        .url
+        .join("graphql")
+        .map_or_else(|_| format!("{}graphql", client.url), |u| u.to_string());
+    let http = |source| ClientError::Http {
+        url: url.clone(),
+        source,
+    };
+    let mut request = reqwest::Client::new()
+        .post(&url)
+        .json(&json!({ "query": query, "variables": variables }));
     if let Some(token) = &client.token {
         request = request.bearer_auth(token);
     }
-    let body: Value = request.send().await.map_err(http)?.json().await.map_err(http)?;
-    if let Some(errors) = body.get("errors").and_then(Value::as_array).filter(|e| !e.is_empty()) {
+    let body: Value = request
+        .send()
+        .await
+        .map_err(http)?
+        .json()
+        .await
+        .map_err(http)?;
+    if let Some(errors) = body
+        .get("errors")
+        .and_then(Value::as_array)
+        .filter(|e| !e.is_empty())
+    {
         let messages: Vec<String> = errors.iter().map(describe_error).collect();
         return Err(ClientError::Graphql(messages.join("\n")));
     }
@@ -46,11 +68,21 @@ fn describe_error(error: &Value) -> String {
         .as_array()
         .map(|v| {
             v.iter()
-                .map(|e| format!("{}: {}", e["field"].as_str().unwrap_or(""), e["detail"].as_str().unwrap_or("")))
+                .map(|e| {
+                    format!(
+                        "{}: {}",
+                        e["field"].as_str().unwrap_or(""),
+                        e["detail"].as_str().unwrap_or("")
+                    )
+                })
                 .collect()
         })
         .unwrap_or_default();
-    if details.is_empty() { format!("{code}: {message}") } else { format!("{code}: {message} ({})", details.join("; ")) }
+    if details.is_empty() {
+        format!("{code}: {message}")
+    } else {
+        format!("{code}: {message} ({})", details.join("; "))
+    }
 }
 
 #[cfg(test)]
@@ -61,6 +93,9 @@ mod tests {
     fn errors_read_well() {
         let error = json!({ "message": "Invalid license", "extensions": { "code": "BAD_USER_INPUT",
             "validations": [{ "field": "license", "detail": "license must be version 3" }] } });
-        assert_eq!(describe_error(&error), "BAD_USER_INPUT: Invalid license (license: license must be version 3)");
+        assert_eq!(
+            describe_error(&error),
+            "BAD_USER_INPUT: Invalid license (license: license must be version 3)"
+        );
     }
 }

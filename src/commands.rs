@@ -37,19 +37,34 @@ pub async fn license(client: &ClientArgs, action: LicenseAction) -> Result<(), C
             } else {
                 std::fs::File::open(&file).and_then(|mut f| f.read_to_string(&mut jwt))
             };
-            read.map_err(|source| CommandError::Input { path: file.clone(), source })?;
+            read.map_err(|source| CommandError::Input {
+                path: file.clone(),
+                source,
+            })?;
             let data = client::execute(
                 client,
                 "mutation AddLicense($input: AddLicenseInput!) { addLicense(input: $input) { id uuid } }",
                 json!({ "input": { "license": jwt.trim() } }),
             )
             .await?;
-            println!("License #{} added ({}).", data["addLicense"]["id"], data["addLicense"]["uuid"].as_str().unwrap_or(""));
+            println!(
+                "License #{} added ({}).",
+                data["addLicense"]["id"],
+                data["addLicense"]["uuid"].as_str().unwrap_or("")
+            );
         }
         LicenseAction::List { output } => {
-            let data = client::execute(client, "query Licenses { licenses { id uuid uploadedAt claims } }", json!({})).await?;
+            let data = client::execute(
+                client,
+                "query Licenses { licenses { id uuid uploadedAt claims } }",
+                json!({}),
+            )
+            .await?;
             match output {
-                OutputFormat::Json => println!("{}", serde_json::to_string_pretty(&data["licenses"]).unwrap_or_default()),
+                OutputFormat::Json => println!(
+                    "{}",
+                    serde_json::to_string_pretty(&data["licenses"]).unwrap_or_default()
+                ),
                 OutputFormat::Table => print!("{}", license_table(&data["licenses"])),
             }
         }
@@ -61,26 +76,45 @@ fn timestamp(value: &Value) -> String {
     value
         .as_i64()
         .and_then(|s| chrono::DateTime::from_timestamp(s, 0))
-        .map_or_else(|| "-".to_owned(), |t| t.format("%Y-%m-%d %H:%M").to_string())
+        .map_or_else(
+            || "-".to_owned(),
+            |t| t.format("%Y-%m-%d %H:%M").to_string(),
+        )
 }
 
 /// The licenses as aligned columns.
 fn license_table(licenses: &Value) -> String {
-    let mut rows = vec![["ID".to_owned(), "UUID".to_owned(), "FEATURE SET".to_owned(), "EXPIRES".to_owned(), "TRIAL".to_owned()]];
+    let mut rows = vec![[
+        "ID".to_owned(),
+        "UUID".to_owned(),
+        "FEATURE SET".to_owned(),
+        "EXPIRES".to_owned(),
+        "TRIAL".to_owned(),
+    ]];
     for license in licenses.as_array().map(Vec::as_slice).unwrap_or_default() {
         let claims = &license["claims"];
         rows.push([
             license["id"].to_string(),
             license["uuid"].as_str().unwrap_or("").to_owned(),
-            claims["feature_set"].as_str().filter(|s| !s.is_empty()).unwrap_or("-").to_owned(),
+            claims["feature_set"]
+                .as_str()
+                .filter(|s| !s.is_empty())
+                .unwrap_or("-")
+                .to_owned(),
             timestamp(&claims["license_expires"]),
             claims["trial"].as_bool().unwrap_or(false).to_string(),
         ]);
     }
-    let widths: Vec<usize> = (0..5).map(|i| rows.iter().map(|r| r[i].len()).max().unwrap_or(0)).collect();
+    let widths: Vec<usize> = (0..5)
+        .map(|i| rows.iter().map(|r| r[i].len()).max().unwrap_or(0))
+        .collect();
     rows.iter()
         .map(|row| {
-            let cells: Vec<String> = row.iter().zip(&widths).map(|(c, w)| format!("{c:<w$}")).collect();
+            let cells: Vec<String> = row
+                .iter()
+                .zip(&widths)
+                .map(|(c, w)| format!("{c:<w$}"))
+                .collect();
             format!("{}\n", cells.join("  ").trim_end())
         })
         .collect()
@@ -94,7 +128,13 @@ mod tests {
     fn table_aligns_columns() {
         let licenses = json!([{ "id": 1, "uuid": "u-1", "claims": { "feature_set": "premium", "license_expires": 0, "trial": true } }]);
         let table = license_table(&licenses);
-        assert_eq!(table.lines().next(), Some("ID  UUID  FEATURE SET  EXPIRES           TRIAL"));
-        assert_eq!(table.lines().nth(1), Some("1   u-1   premium      1970-01-01 00:00  true"));
+        assert_eq!(
+            table.lines().next(),
+            Some("ID  UUID  FEATURE SET  EXPIRES           TRIAL")
+        );
+        assert_eq!(
+            table.lines().nth(1),
+            Some("1   u-1   premium      1970-01-01 00:00  true")
+        );
     }
 }

@@ -36,10 +36,15 @@ pub enum Command {
 #[derive(Debug, Clone, Args)]
 pub struct ClientArgs {
     /// The server's URL.
-    #[arg(long, env = "DEVPLANE_URL", default_value = "http://127.0.0.1:3000")]
+    #[arg(
+        long,
+        env = "DEVPLANE_URL",
+        default_value = "http://127.0.0.1:3000",
+        global = true
+    )]
     pub url: url::Url,
     /// An API or session token (`devplane` sends it as `Authorization: Bearer`).
-    #[arg(long, env = "DEVPLANE_TOKEN", hide_env_values = true)]
+    #[arg(long, env = "DEVPLANE_TOKEN", hide_env_values = true, global = true)]
     pub token: Option<String>,
 }
 

@@ -24,7 +24,9 @@ async fn main() -> ExitCode {
         }
         Command::Migrate(args) => migrate(args).await,
         Command::Schema(args) => schema(&args),
-        Command::License(args) => devplane::commands::license(&args.client, args.action).await.map_err(anyhow::Error::from),
+        Command::License(args) => devplane::commands::license(&args.client, args.action)
+            .await
+            .map_err(anyhow::Error::from),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

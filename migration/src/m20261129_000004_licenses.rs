@@ -26,7 +26,13 @@ impl MigrationTrait for Migration {
             .await?;
         // Entitlements read the unexpired licenses.
         manager
-            .create_index(Index::create().name("licenses_exp_idx").table("licenses").col("exp").to_owned())
+            .create_index(
+                Index::create()
+                    .name("licenses_exp_idx")
+                    .table("licenses")
+                    .col("exp")
+                    .to_owned(),
+            )
             .await?;
         // The managed-agent count: AI-task start builds created in a period. A partial index
         // keeps it small; both engines support the WHERE clause.
@@ -42,8 +48,15 @@ impl MigrationTrait for Migration {
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         manager
-            .drop_index(Index::drop().name("workspace_builds_ai_task_created_at_idx").table("workspace_builds").to_owned())
+            .drop_index(
+                Index::drop()
+                    .name("workspace_builds_ai_task_created_at_idx")
+                    .table("workspace_builds")
+                    .to_owned(),
+            )
             .await?;
-        manager.drop_table(Table::drop().table("licenses").to_owned()).await
+        manager
+            .drop_table(Table::drop().table("licenses").to_owned())
+            .await
     }
 }

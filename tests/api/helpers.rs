@@ -111,6 +111,9 @@ pub struct TestApp {
     pub db: DatabaseConnection,
     /// HTTP client.
     pub client: reqwest::Client,
+    /// The secret half of the license key the server trusts (key id `test-key`).
+    pub license_secret: [u8; 32],
+    _keys_dir: tempfile::TempDir,
     _shutdown: tokio::sync::oneshot::Sender<()>,
     // Declared last: dropped after the server is told to stop.
     _database: TestDatabase,
@@ -157,6 +160,13 @@ impl TestApp {
     /// Starts a server with extra `devplane server` flags.
     pub async fn spawn_with(extra_args: &[&str]) -> Self {
         let database = TestDatabase::create().await;
+        let (license_secret, public) = devplane::domain::license::generate_keypair();
+        let keys = devplane::domain::license::LicenseKeys::from_public_keys([("test-key", public)])
+            .expect("keys");
+        let keys_dir = tempfile::tempdir().expect("temp dir");
+        let keys_file = keys_dir.path().join("license-keys.json");
+        std::fs::write(&keys_file, keys.to_json()).expect("write keys");
+        let keys_file = keys_file.display().to_string();
         let mut args = vec![
             "devplane",
             "server",
@@ -164,6 +174,8 @@ impl TestApp {
             "127.0.0.1:0",
             "--database-url",
             database.url(),
+            "--license-keys-file",
+            &keys_file,
         ];
         args.extend_from_slice(extra_args);
         let Command::Server(config) = Cli::try_parse_from(args).expect("valid flags").command
@@ -185,6 +197,8 @@ impl TestApp {
             clock,
             db,
             client: reqwest::Client::new(),
+            license_secret,
+            _keys_dir: keys_dir,
             _shutdown: shutdown,
             _database: database,
         }
@@ -273,5 +287,12 @@ impl TestApp {
             .as_str()
             .expect("token")
             .to_owned()
+    }
+}
+
+impl TestApp {
+    /// Signs license claims with the key the server trusts.
+    pub fn sign_license(&self, claims: &Value) -> String {
+        devplane::domain::license::sign_license_payload(claims, "test-key", &self.license_secret)
     }
 }

@@ -8,6 +8,7 @@ mod auth;
 mod cli;
 mod groups;
 mod http_hygiene;
+mod licenses;
 mod migrations;
 mod organizations;
 mod provisioners;

@@ -15,16 +15,32 @@ pub struct LicenseClaims {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub iss: Option<String>,
     /// Issued at: ranks usage-period features (newest wins). Required.
-    #[serde(default, with = "chrono::serde::ts_seconds_option", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "chrono::serde::ts_seconds_option",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub iat: Option<DateTime<Utc>>,
     /// Not before: start of validity and of the usage period. Required.
-    #[serde(default, with = "chrono::serde::ts_seconds_option", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "chrono::serde::ts_seconds_option",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub nbf: Option<DateTime<Utc>>,
     /// Hard end (end of the grace period, end of the usage period). Required.
-    #[serde(default, with = "chrono::serde::ts_seconds_option", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "chrono::serde::ts_seconds_option",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub exp: Option<DateTime<Utc>>,
     /// End of the paid term = start of the grace period. Required.
-    #[serde(default, with = "chrono::serde::ts_seconds_option", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "chrono::serde::ts_seconds_option",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub license_expires: Option<DateTime<Utc>>,
     /// Account type, e.g. `salesforce`.
     #[serde(default)]

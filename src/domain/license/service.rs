@@ -16,7 +16,8 @@ use uuid::Uuid;
 
 use super::{
     entitlements::{
-        self, Entitlements, EntitlementsArgs, FeatureName, LicenseInput, LicenseValidity, managed_agent_build_check,
+        self, Entitlements, EntitlementsArgs, FeatureName, LicenseInput, LicenseValidity,
+        managed_agent_build_check,
     },
     store,
     verify::{self, LicenseError, LicenseKeys},
@@ -62,7 +63,9 @@ pub enum Error {
     #[error("Unknown license ID")]
     NotFound,
     /// `refreshEntitlements` was called too soon.
-    #[error("Entitlements already recently refreshed, please wait {0} seconds to force a new refresh")]
+    #[error(
+        "Entitlements already recently refreshed, please wait {0} seconds to force a new refresh"
+    )]
     RefreshedRecently(i64),
     /// A feature the deployment's license does not grant.
     #[error("{} is a licensed feature: your deployment is not entitled to it.", .0.humanize())]
@@ -88,7 +91,8 @@ pub struct EntitlementsService {
 
 impl std::fmt::Debug for EntitlementsService {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("EntitlementsService").finish_non_exhaustive()
+        f.debug_struct("EntitlementsService")
+            .finish_non_exhaustive()
     }
 }
 
@@ -98,12 +102,20 @@ fn verify_stored(row: &license::Model, keys: &LicenseKeys, now: DateTime<Utc>) -
         Err(LicenseError::NotYetValid) => LicenseValidity::NotYetValid,
         Err(err) => LicenseValidity::Invalid(err.to_string()),
     };
-    LicenseInput { id: row.id, uuid: row.uuid, validity }
+    LicenseInput {
+        id: row.id,
+        uuid: row.uuid,
+        validity,
+    }
 }
 
 impl EntitlementsService {
     /// Builds the service and computes the entitlements once.
-    pub async fn start(db: DatabaseConnection, clock: Arc<dyn Clock>, keys: LicenseKeys) -> Result<Arc<Self>, DbErr> {
+    pub async fn start(
+        db: DatabaseConnection,
+        clock: Arc<dyn Clock>,
+        keys: LicenseKeys,
+    ) -> Result<Arc<Self>, DbErr> {
         let empty = entitlements::compute(
             &[],
             &EntitlementsArgs {
@@ -129,7 +141,10 @@ impl EntitlementsService {
 
     /// The cached entitlements.
     pub fn current(&self) -> Arc<Entitlements> {
-        self.current.read().unwrap_or_else(|p| p.into_inner()).clone()
+        self.current
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     /// Recomputes the entitlements from the stored licenses and the database's counts.
@@ -137,7 +152,10 @@ impl EntitlementsService {
         let _serial = self.refreshing.lock().await;
         let now = self.clock.now();
         let rows = store::unexpired_licenses(&self.db, now).await?;
-        let inputs: Vec<LicenseInput> = rows.iter().map(|row| verify_stored(row, &self.keys, now)).collect();
+        let inputs: Vec<LicenseInput> = rows
+            .iter()
+            .map(|row| verify_stored(row, &self.keys, now))
+            .collect();
         let args = EntitlementsArgs {
             now,
             enablements: ENABLEMENTS.into_iter().collect(),
@@ -148,7 +166,9 @@ impl EntitlementsService {
         let draft = entitlements::compute(&inputs, &args);
         let count = match draft.managed_agent_usage_period() {
             Some(period) => Some(
-                store::managed_agent_count(&self.db, period.start, period.end).await.map_err(|e| e.to_string()),
+                store::managed_agent_count(&self.db, period.start, period.end)
+                    .await
+                    .map_err(|e| e.to_string()),
             ),
             None => None,
         };
@@ -166,7 +186,11 @@ impl EntitlementsService {
 
     /// FORBIDDEN naming `feature` unless the deployment is entitled to it.
     pub fn require(&self, feature: FeatureName) -> Result<(), Error> {
-        if self.is_entitled(feature) { Ok(()) } else { Err(Error::NotEntitled(feature)) }
+        if self.is_entitled(feature) {
+            Ok(())
+        } else {
+            Err(Error::NotEntitled(feature))
+        }
     }
 
     /// Verifies (ignoring a future `nbf`) and stores a license, then recomputes.
@@ -174,8 +198,8 @@ impl EntitlementsService {
         authz::authorize(subject, Action::Create, &Object::new(Resource::License))?;
         let now = self.clock.now();
         let jwt = jwt.trim();
-        let claims =
-            verify::verify_ignoring_nbf(jwt, &self.keys, now).map_err(|e| Error::InvalidLicense(e.to_string()))?;
+        let claims = verify::verify_ignoring_nbf(jwt, &self.keys, now)
+            .map_err(|e| Error::InvalidLicense(e.to_string()))?;
         if !claims.deployment_ids.is_empty() {
             let deployment = store::deployment_id(&self.db, now).await?;
             if !claims.deployment_ids.contains(&deployment) {
@@ -185,8 +209,14 @@ impl EntitlementsService {
                 )));
             }
         }
-        let exp = claims.exp.ok_or_else(|| Error::InvalidLicense(LicenseError::MissingExpiresAt.to_string()))?;
-        let uuid = claims.jti.as_deref().and_then(|j| Uuid::parse_str(j).ok()).unwrap_or_else(Uuid::new_v4);
+        let exp = claims
+            .exp
+            .ok_or_else(|| Error::InvalidLicense(LicenseError::MissingExpiresAt.to_string()))?;
+        let uuid = claims
+            .jti
+            .as_deref()
+            .and_then(|j| Uuid::parse_str(j).ok())
+            .unwrap_or_else(Uuid::new_v4);
         let row = store::insert_license(&self.db, now, jwt, exp, uuid).await?;
         self.refresh().await?;
         Ok(row)
@@ -213,11 +243,16 @@ impl EntitlementsService {
         authz::authorize(subject, Action::Update, &Object::new(Resource::License))?;
         let now = self.clock.now();
         {
-            let mut last = self.last_manual_refresh.lock().unwrap_or_else(|p| p.into_inner());
+            let mut last = self
+                .last_manual_refresh
+                .lock()
+                .unwrap_or_else(|p| p.into_inner());
             if let Some(previous) = *last
                 && now - previous < MANUAL_REFRESH_INTERVAL
             {
-                let wait = (MANUAL_REFRESH_INTERVAL - (now - previous)).num_seconds().max(1);
+                let wait = (MANUAL_REFRESH_INTERVAL - (now - previous))
+                    .num_seconds()
+                    .max(1);
                 return Err(Error::RefreshedRecently(wait));
             }
             *last = Some(now);
@@ -226,7 +261,11 @@ impl EntitlementsService {
     }
 
     /// Recomputes every `interval` until `stop`; errors are logged, the old value kept.
-    pub fn spawn_refresher(self: &Arc<Self>, interval: Duration, stop: CancellationToken) -> tokio::task::JoinHandle<()> {
+    pub fn spawn_refresher(
+        self: &Arc<Self>,
+        interval: Duration,
+        stop: CancellationToken,
+    ) -> tokio::task::JoinHandle<()> {
         let service = self.clone();
         let span = tracing::info_span!("job", source = "job", job = "entitlements-refresh");
         tokio::spawn(
@@ -255,17 +294,23 @@ pub struct LicenseUsageCheck(pub Arc<EntitlementsService>);
 
 #[async_trait::async_trait]
 impl UsageCheck for LicenseUsageCheck {
-    async fn check(&self, db: &DatabaseTransaction, version: &template_version::Model) -> Result<(), String> {
+    async fn check(
+        &self,
+        db: &DatabaseTransaction,
+        version: &template_version::Model,
+    ) -> Result<(), String> {
         if !version.has_ai_task {
             return Ok(());
         }
         let check = managed_agent_build_check(&self.0.current());
         let count = match check.period_to_count() {
             // Counted in the build's transaction, so it sees the builds before it.
-            Some(period) => store::managed_agent_count(db, period.start, period.end).await.map_err(|e| {
-                tracing::error!(error = %e, "counting managed agents failed");
-                "Failed to check build usage".to_owned()
-            })?,
+            Some(period) => store::managed_agent_count(db, period.start, period.end)
+                .await
+                .map_err(|e| {
+                    tracing::error!(error = %e, "counting managed agents failed");
+                    "Failed to check build usage".to_owned()
+                })?,
             None => 0,
         };
         check.decide(count).map_err(|denial| denial.to_string())

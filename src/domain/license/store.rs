@@ -3,8 +3,10 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect,
+    ActiveModelTrait,
+    ActiveValue::Set,
+    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect,
     sea_query::{Expr, ExprTrait},
 };
 use uuid::Uuid;
@@ -12,7 +14,9 @@ use uuid::Uuid;
 use crate::{
     domain::is_unique_violation,
     entity::{
-        license, provisioner_job::{self, JobStatus}, site_config,
+        license,
+        provisioner_job::{self, JobStatus},
+        site_config,
         user::{self, UserStatus},
         workspace_build::{self, Transition},
     },
@@ -40,8 +44,13 @@ pub async fn insert_license(
 }
 
 /// Every stored license, expired ones included, by id.
-pub async fn all_licenses(db: &impl ConnectionTrait) -> Result<Vec<license::Model>, sea_orm::DbErr> {
-    license::Entity::find().order_by_asc(license::Column::Id).all(db).await
+pub async fn all_licenses(
+    db: &impl ConnectionTrait,
+) -> Result<Vec<license::Model>, sea_orm::DbErr> {
+    license::Entity::find()
+        .order_by_asc(license::Column::Id)
+        .all(db)
+        .await
 }
 
 /// The licenses whose `exp` is still ahead, by id: the input of the entitlements.
@@ -58,7 +67,11 @@ pub async fn unexpired_licenses(
 
 /// Deletes a license; false when there was none with that id.
 pub async fn delete_license(db: &impl ConnectionTrait, id: i64) -> Result<bool, sea_orm::DbErr> {
-    Ok(license::Entity::delete_by_id(id).exec(db).await?.rows_affected > 0)
+    Ok(license::Entity::delete_by_id(id)
+        .exec(db)
+        .await?
+        .rows_affected
+        > 0)
 }
 
 /// Users that count against `user_limit`: active, not deleted, not system users.
@@ -86,11 +99,17 @@ pub async fn managed_agent_count(
         .filter(workspace_build::Column::HasAiTask.eq(true))
         .filter(workspace_build::Column::CreatedAt.between(start, end))
         .filter(
-            Expr::col((provisioner_job::Entity, provisioner_job::Column::Status))
-                .is_in([JobStatus::Pending, JobStatus::Running, JobStatus::Succeeded]),
+            Expr::col((provisioner_job::Entity, provisioner_job::Column::Status)).is_in([
+                JobStatus::Pending,
+                JobStatus::Running,
+                JobStatus::Succeeded,
+            ]),
         )
         .select_only()
-        .column_as(Expr::col((workspace_build::Entity, workspace_build::Column::Id)).count_distinct(), "n")
+        .column_as(
+            Expr::col((workspace_build::Entity, workspace_build::Column::Id)).count_distinct(),
+            "n",
+        )
         .into_tuple::<i64>()
         .one(db)
         .await?;
@@ -115,7 +134,10 @@ impl JoinJob for sea_orm::Select<workspace_build::Entity> {
 }
 
 /// This deployment's id, created on first use; licenses may be locked to it.
-pub async fn deployment_id(db: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<String, sea_orm::DbErr> {
+pub async fn deployment_id(
+    db: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+) -> Result<String, sea_orm::DbErr> {
     let read = || site_config::Entity::find_by_id(DEPLOYMENT_ID_KEY.to_owned()).one(db);
     if let Some(row) = read().await? {
         return Ok(row.value.as_str().unwrap_or_default().to_owned());
@@ -131,9 +153,10 @@ pub async fn deployment_id(db: &impl ConnectionTrait, now: DateTime<Utc>) -> Res
     match inserted {
         Ok(_) => Ok(id),
         // Another replica created it first.
-        Err(e) if is_unique_violation(&e) => {
-            Ok(read().await?.and_then(|r| r.value.as_str().map(str::to_owned)).unwrap_or_default())
-        }
+        Err(e) if is_unique_violation(&e) => Ok(read()
+            .await?
+            .and_then(|r| r.value.as_str().map(str::to_owned))
+            .unwrap_or_default()),
         Err(e) => Err(e),
     }
 }

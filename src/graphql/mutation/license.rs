@@ -32,19 +32,29 @@ impl LicenseMutation {
     /// entitlements.
     async fn add_license(&self, ctx: &Context<'_>, input: AddLicenseInput) -> Result<License> {
         let state = ctx.state()?;
-        Ok(License(state.entitlements.add_license(ctx.subject()?, &input.license).await?))
+        Ok(License(
+            state
+                .entitlements
+                .add_license(ctx.subject()?, &input.license)
+                .await?,
+        ))
     }
 
     /// Deletes a license and recomputes the entitlements.
     async fn delete_license(&self, ctx: &Context<'_>, id: i32) -> Result<DeleteLicensePayload> {
         let state = ctx.state()?;
-        state.entitlements.delete_license(ctx.subject()?, id.into()).await?;
+        state
+            .entitlements
+            .delete_license(ctx.subject()?, id.into())
+            .await?;
         Ok(DeleteLicensePayload { id })
     }
 
     /// Recomputes the entitlements now (at most once a minute).
     async fn refresh_entitlements(&self, ctx: &Context<'_>) -> Result<Entitlements> {
         let state = ctx.state()?;
-        Ok(Entitlements(state.entitlements.refresh_now(ctx.subject()?).await?))
+        Ok(Entitlements(
+            state.entitlements.refresh_now(ctx.subject()?).await?,
+        ))
     }
 }

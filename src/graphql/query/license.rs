@@ -23,6 +23,12 @@ impl LicenseQuery {
     /// Every uploaded license, expired ones included (license readers only).
     async fn licenses(&self, ctx: &Context<'_>) -> Result<Vec<License>> {
         let state = ctx.state()?;
-        Ok(state.entitlements.list_licenses(ctx.subject()?).await?.into_iter().map(License).collect())
+        Ok(state
+            .entitlements
+            .list_licenses(ctx.subject()?)
+            .await?
+            .into_iter()
+            .map(License)
+            .collect())
     }
 }

@@ -104,7 +104,11 @@ impl Entitlements {
                 limit: f.limit.map(Int64),
                 actual: f.actual.map(Int64),
                 soft_limit: f.soft_limit.map(Int64),
-                usage_period: f.usage_period.map(|p| UsagePeriod { issued_at: p.issued_at, start: p.start, end: p.end }),
+                usage_period: f.usage_period.map(|p| UsagePeriod {
+                    issued_at: p.issued_at,
+                    start: p.start,
+                    end: p.end,
+                }),
             })
             .collect()
     }

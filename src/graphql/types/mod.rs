@@ -12,9 +12,9 @@ mod workspace;
 pub use identity::{
     ApiKey, AuthPayload, CreateApiTokenPayload, Group, Organization, OrganizationMember, User,
 };
+pub use license::{Entitlements, License};
 pub use parameter::{ParameterInput, ParameterPreview};
 pub use roles::{OrganizationRole, SiteRoleName, UserStatus};
-pub use license::{Entitlements, License};
 pub use scalars::{Int64, Milliseconds};
 pub use template::{File, ParameterValue, Preset, Template, TemplateParameter, TemplateVersion};
 pub use workspace::{ProvisionerJob, Workspace, WorkspaceBuild};

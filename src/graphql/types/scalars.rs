@@ -40,7 +40,9 @@ impl ScalarType for Int64 {
         match &value {
             Value::Number(n) => match n.as_i64() {
                 Some(v) if (-MAX_SAFE..=MAX_SAFE).contains(&v) => Ok(Int64(v)),
-                _ => Err(InputValueError::custom("a whole number between -(2^53-1) and 2^53-1")),
+                _ => Err(InputValueError::custom(
+                    "a whole number between -(2^53-1) and 2^53-1",
+                )),
             },
             _ => Err(InputValueError::expected_type(value)),
         }
