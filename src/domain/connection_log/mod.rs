@@ -1,0 +1,1 @@
+//! The connection log: who connected to which workspace, how and when.
