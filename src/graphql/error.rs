@@ -266,6 +266,7 @@ impl From<provisioner::keys::KeyError> for ApiError {
         match err {
             E::Invalid(fields) => ApiError::invalid("The input is invalid.", fields),
             E::Forbidden(forbidden) => forbidden.into(),
+            E::NotEntitled(err) => err.into(),
             E::Db(e) => ApiError::internal(&e),
         }
     }

@@ -291,6 +291,37 @@ impl TestApp {
 }
 
 impl TestApp {
+    /// Claims of a valid v3 license around the server's now, with `features`.
+    pub fn license_claims(&self, feature_set: &str, features: Value) -> Value {
+        use devplane::clock::Clock;
+        let now = self.clock.now();
+        json!({
+            "jti": Uuid::new_v4().to_string(),
+            "iss": "test@testing.test",
+            "iat": (now - chrono::Duration::minutes(1)).timestamp(),
+            "nbf": (now - chrono::Duration::minutes(1)).timestamp(),
+            "license_expires": (now + chrono::Duration::days(53)).timestamp(),
+            "exp": (now + chrono::Duration::days(60)).timestamp(),
+            "account_type": "salesforce",
+            "account_id": "acme",
+            "version": 3,
+            "feature_set": feature_set,
+            "features": features,
+        })
+    }
+
+    /// Uploads a premium license for 100 users.
+    pub async fn install_premium_license(&self, token: &str) {
+        let jwt = self.sign_license(&self.license_claims("premium", json!({ "user_limit": 100 })));
+        self.gql(
+            "mutation($input: AddLicenseInput!) { addLicense(input: $input) { id } }",
+            json!({ "input": { "license": jwt } }),
+            Some(token),
+        )
+        .await
+        .data();
+    }
+
     /// Signs license claims with the key the server trusts.
     pub fn sign_license(&self, claims: &Value) -> String {
         devplane::domain::license::sign_license_payload(claims, "test-key", &self.license_secret)

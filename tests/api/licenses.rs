@@ -16,22 +16,8 @@ const ADD: &str =
     "mutation($input: AddLicenseInput!) { addLicense(input: $input) { id uuid claims } }";
 const ENTITLEMENTS: &str = "{ entitlements { hasLicense trial warnings errors features { name entitlement enabled limit actual softLimit usagePeriod { issuedAt start end } } } }";
 
-/// Claims of a valid v3 license around `now` with `features`.
 fn claims(app: &TestApp, feature_set: &str, features: Value) -> Value {
-    let now = app.clock.now();
-    json!({
-        "jti": uuid::Uuid::new_v4().to_string(),
-        "iss": "test@testing.test",
-        "iat": (now - Duration::minutes(1)).timestamp(),
-        "nbf": (now - Duration::minutes(1)).timestamp(),
-        "license_expires": (now + Duration::days(53)).timestamp(),
-        "exp": (now + Duration::days(60)).timestamp(),
-        "account_type": "salesforce",
-        "account_id": "acme",
-        "version": 3,
-        "feature_set": feature_set,
-        "features": features,
-    })
+    app.license_claims(feature_set, features)
 }
 
 fn feature<'a>(entitlements: &'a Value, name: &str) -> &'a Value {

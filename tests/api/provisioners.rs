@@ -46,6 +46,20 @@ async fn as_provisioner(app: &TestApp, key: &str, query: &str, variables: Value)
 async fn external_provisioners_run_builds_with_a_key() {
     let (app, token, org) = setup().await;
     let (template, _) = create_template(&app, &token, &org, "docker", MAIN_TF, json!({})).await;
+    // External provisioners are a licensed feature.
+    let unlicensed = app
+        .gql(
+            "mutation($input: CreateProvisionerKeyInput!) { createProvisionerKey(input: $input) { key } }",
+            json!({ "input": { "organizationId": org, "name": "runner-1" } }),
+            Some(&token),
+        )
+        .await;
+    assert_eq!(unlicensed.error_code(), "FORBIDDEN");
+    assert_eq!(
+        unlicensed.body["errors"][0]["message"],
+        "External Provisioner Daemons is a licensed feature: your deployment is not entitled to it."
+    );
+    app.install_premium_license(&token).await;
     let key = create_key(&app, &token, &org, "runner-1").await;
     let other = create_key(&app, &token, &org, "runner-2").await;
     let (_, member) = app.create_user(&token, "dev", &[]).await;
@@ -154,6 +168,7 @@ async fn concurrent_consumers_take_each_job_once() {
         .expect("workspace");
         queued.insert(build.job_id.to_string());
     }
+    app.install_premium_license(&token).await;
     let mut keys = Vec::new();
     for n in 0..4 {
         keys.push(create_key(&app, &token, &org, &format!("runner-{n}")).await);

@@ -11,7 +11,10 @@ use uuid::Uuid;
 
 use crate::{
     authz::{self, Action, Object, Resource, Subject},
-    domain::{FieldError, is_unique_violation},
+    domain::{
+        FieldError, is_unique_violation,
+        license::{FeatureName, service::EntitlementsService},
+    },
     entity::provisioner_key,
 };
 
@@ -24,6 +27,9 @@ pub enum KeyError {
     /// The caller may not manage provisioners of the organization.
     #[error(transparent)]
     Forbidden(#[from] authz::Forbidden),
+    /// The deployment's license does not include external provisioners.
+    #[error(transparent)]
+    NotEntitled(#[from] crate::domain::license::service::Error),
     /// The database failed.
     #[error(transparent)]
     Db(#[from] sea_orm::DbErr),
@@ -36,9 +42,11 @@ fn hash(key: &str) -> String {
         .collect()
 }
 
-/// Creates a key for an organization's external provisioners; returns it with its text.
+/// Creates a key for an organization's external provisioners (a licensed feature, as in
+/// Coder); returns it with its text.
 pub async fn create_key(
     db: &impl ConnectionTrait,
+    entitlements: &EntitlementsService,
     subject: &Subject,
     now: DateTime<Utc>,
     organization_id: Uuid,
@@ -49,6 +57,7 @@ pub async fn create_key(
         Action::Create,
         &Object::new(Resource::ProvisionerDaemon).in_org(organization_id),
     )?;
+    entitlements.require(FeatureName::ExternalProvisionerDaemons)?;
     let name = name.trim();
     if name.is_empty() || name.len() > 64 {
         return Err(KeyError::Invalid(vec![FieldError::new(

@@ -97,6 +97,7 @@ impl ProvisionerMutation {
         let state = ctx.state()?;
         let (model, key) = provisioner::keys::create_key(
             &state.db,
+            &state.entitlements,
             ctx.subject()?,
             state.clock.now(),
             input.organization_id,
