@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use super::{BuildJobInput, Error};
+use super::Error;
 use crate::{
     authz::Subject,
     domain::{
@@ -55,16 +55,7 @@ pub(super) async fn apply(
     now: DateTime<Utc>,
     job: &provisioner_job::Model,
 ) -> Result<(), Error> {
-    let input: BuildJobInput = serde_json::from_value(job.input.clone())
-        .map_err(|e| Error::Corrupt(format!("job input: {e}")))?;
-    let build = workspace_build::Entity::find_by_id(input.workspace_build_id)
-        .one(db)
-        .await?
-        .ok_or_else(|| Error::Corrupt(format!("job {} has no build", job.id)))?;
-    let ws = ws_entity::Entity::find_by_id(build.workspace_id)
-        .one(db)
-        .await?
-        .ok_or_else(|| Error::Corrupt(format!("build {} has no workspace", build.id)))?;
+    let (input, build, ws) = super::load_build(db, job).await?;
 
     workspace_agent::Entity::delete_many()
         .filter(workspace_agent::Column::WorkspaceId.eq(ws.id))

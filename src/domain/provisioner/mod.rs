@@ -227,12 +227,19 @@ pub struct BuildAssignment {
     pub file_id: Uuid,
 }
 
-/// The build behind a workspace-build job.
-pub async fn assignment(
+/// A workspace-build job's input with the build and workspace it names.
+pub(crate) async fn load_build(
     db: &impl ConnectionTrait,
-    job: provisioner_job::Model,
-) -> Result<BuildAssignment, Error> {
-    use crate::entity::{template_version, workspace, workspace_build};
+    job: &provisioner_job::Model,
+) -> Result<
+    (
+        BuildJobInput,
+        crate::entity::workspace_build::Model,
+        crate::entity::workspace::Model,
+    ),
+    Error,
+> {
+    use crate::entity::{workspace, workspace_build};
     let input: BuildJobInput = serde_json::from_value(job.input.clone())
         .map_err(|e| Error::Corrupt(format!("job input: {e}")))?;
     let build = workspace_build::Entity::find_by_id(input.workspace_build_id)
@@ -243,7 +250,16 @@ pub async fn assignment(
         .one(db)
         .await?
         .ok_or_else(|| Error::Corrupt(format!("build {} has no workspace", build.id)))?;
-    let version = template_version::Entity::find_by_id(build.template_version_id)
+    Ok((input, build, ws))
+}
+
+/// The build behind a workspace-build job.
+pub async fn assignment(
+    db: &impl ConnectionTrait,
+    job: provisioner_job::Model,
+) -> Result<BuildAssignment, Error> {
+    let (_, build, ws) = load_build(db, &job).await?;
+    let version = crate::entity::template_version::Entity::find_by_id(build.template_version_id)
         .one(db)
         .await?
         .ok_or_else(|| Error::Corrupt(format!("build {} has no version", build.id)))?;

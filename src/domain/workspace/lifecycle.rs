@@ -2,9 +2,10 @@
 //! the active version (stop, then start, as one server-side operation), and the TTL and
 //! autostart settings.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, DatabaseConnection, EntityTrait, TransactionTrait,
+    ActiveModelTrait, ActiveValue::Set, DatabaseConnection, DatabaseTransaction, EntityTrait,
+    TransactionTrait,
 };
 use uuid::Uuid;
 
@@ -21,7 +22,7 @@ use crate::{
         identity::PREBUILDS_SYSTEM_USER_ID,
         parameters::BuildParameter,
         provisioner::{BuildJobInput, FollowUpStart},
-        schedule::CronSchedule,
+        schedule::{Autostop, CronSchedule, ttl_update_deadline, workspace_ttl_from_millis},
     },
     entity::{
         provisioner_job, template, workspace,
@@ -46,29 +47,12 @@ pub struct CreateWorkspace {
     pub autostart_schedule: Option<String>,
 }
 
-/// Longest TTL (Coder: 30 days).
-const MAX_TTL: Duration = Duration::days(30);
-
-/// Coder's `validWorkspaceTTLMillis`: None or 0 disables; otherwise truncated to the
-/// minute, at least one minute and less than 30 days.
+/// Coder's `validWorkspaceTTLMillis` (in `schedule`), in milliseconds: None or 0 disables;
+/// otherwise truncated to the minute, from one minute to 30 days.
 pub(super) fn check_ttl(ttl_ms: Option<i64>) -> Result<Option<i64>, FieldError> {
-    let Some(ms) = ttl_ms.filter(|ms| *ms != 0) else {
-        return Ok(None);
-    };
-    let truncated = ms - ms.rem_euclid(60_000);
-    if truncated < 60_000 {
-        return Err(FieldError::new(
-            "ttlMs",
-            "time until shutdown must be at least one minute",
-        ));
-    }
-    if truncated >= MAX_TTL.num_milliseconds() {
-        return Err(FieldError::new(
-            "ttlMs",
-            "time until shutdown must be less than 30 days",
-        ));
-    }
-    Ok(Some(truncated))
+    workspace_ttl_from_millis(ttl_ms, TimeDelta::zero())
+        .map(|ttl| ttl.map(|t| t.num_milliseconds()))
+        .map_err(|e| FieldError::new("ttlMs", e.to_string()))
 }
 
 fn check_autostart(schedule: Option<&str>) -> Result<Option<CronSchedule>, FieldError> {
@@ -383,13 +367,32 @@ pub async fn update_workspace(
     Ok(UpdateOutcome::StopThenStart(stop))
 }
 
-fn refuse_prebuild(ws: &workspace::Model, what: &str) -> Result<()> {
+/// The live, non-prebuilt workspace `id` with its template, for a schedule change by
+/// `subject` (Coder refuses TTL and autostart changes of prebuilds with 409).
+async fn schedule_target(
+    txn: &DatabaseTransaction,
+    subject: &Subject,
+    id: Uuid,
+    what: &str,
+) -> Result<(workspace::Model, template::Model)> {
+    let ws = get_workspace(txn, subject, id).await?;
     if ws.owner_id == PREBUILDS_SYSTEM_USER_ID {
         return Err(Error::Conflict(format!(
             "{what} updates are not supported for prebuilt workspaces"
         )));
     }
-    Ok(())
+    authz::authorize(
+        subject,
+        Action::Update,
+        &Object::new(Resource::Workspace)
+            .in_org(ws.organization_id)
+            .owned_by(ws.owner_id),
+    )?;
+    let tmpl = template::Entity::find_by_id(ws.template_id)
+        .one(txn)
+        .await?
+        .ok_or(Error::NotFound("template"))?;
+    Ok((ws, tmpl))
 }
 
 /// Sets or clears the workspace TTL (Coder `putWorkspaceTTL`, with the #19203 fix: clearing
@@ -402,19 +405,7 @@ pub async fn update_ttl(
     ttl_ms: Option<i64>,
 ) -> Result<workspace::Model> {
     let txn = db.begin().await?;
-    let ws = get_workspace(&txn, subject, id).await?;
-    refuse_prebuild(&ws, "TTL")?;
-    authz::authorize(
-        subject,
-        Action::Update,
-        &Object::new(Resource::Workspace)
-            .in_org(ws.organization_id)
-            .owned_by(ws.owner_id),
-    )?;
-    let tmpl = template::Entity::find_by_id(ws.template_id)
-        .one(&txn)
-        .await?
-        .ok_or(Error::NotFound("template"))?;
+    let (ws, tmpl) = schedule_target(&txn, subject, id, "TTL").await?;
     if !tmpl.allow_user_autostop {
         return Err(Error::Invalid(vec![FieldError::new(
             "ttlMs",
@@ -422,14 +413,21 @@ pub async fn update_ttl(
         )]));
     }
     let ttl = check_ttl(ttl_ms).map_err(|e| Error::Invalid(vec![e]))?;
-    if ttl.is_none()
-        && let Some((build, _)) = latest_build(&txn, ws.id).await?
-        && build.transition == Transition::Start
-    {
-        let mut active: workspace_build::ActiveModel = build.clone().into();
-        active.deadline = Set(build.max_deadline);
-        active.updated_at = Set(now);
-        active.update(&txn).await.map_err(map_constraint)?;
+    if let Some((build, _)) = latest_build(&txn, ws.id).await? {
+        let current = Autostop {
+            deadline: build.deadline,
+            max_deadline: build.max_deadline,
+        };
+        let is_start = build.transition == Transition::Start;
+        if let Some(changed) =
+            ttl_update_deadline(ttl.map(TimeDelta::milliseconds), is_start, current)
+        {
+            let mut active: workspace_build::ActiveModel = build.into();
+            active.deadline = Set(changed.deadline);
+            active.max_deadline = Set(changed.max_deadline);
+            active.updated_at = Set(now);
+            active.update(&txn).await.map_err(map_constraint)?;
+        }
     }
     let mut active: workspace::ActiveModel = ws.into();
     active.ttl_ms = Set(ttl);
@@ -448,25 +446,13 @@ pub async fn update_autostart(
     schedule: Option<String>,
 ) -> Result<workspace::Model> {
     let txn = db.begin().await?;
-    let ws = get_workspace(&txn, subject, id).await?;
-    refuse_prebuild(&ws, "Autostart")?;
-    authz::authorize(
-        subject,
-        Action::Update,
-        &Object::new(Resource::Workspace)
-            .in_org(ws.organization_id)
-            .owned_by(ws.owner_id),
-    )?;
+    let (ws, tmpl) = schedule_target(&txn, subject, id, "Autostart").await?;
     let parsed = check_autostart(schedule.as_deref()).map_err(|e| {
         Error::Invalid(vec![FieldError::new(
             "schedule",
             format!("Invalid autostart schedule. {}", e.detail),
         )])
     })?;
-    let tmpl = template::Entity::find_by_id(ws.template_id)
-        .one(&txn)
-        .await?
-        .ok_or(Error::NotFound("template"))?;
     if parsed.is_some() && !tmpl.allow_user_autostart {
         return Err(Error::Invalid(vec![FieldError::new(
             "schedule",
@@ -498,7 +484,13 @@ mod tests {
         assert_eq!(check_ttl(Some(0)), Ok(None));
         assert_eq!(check_ttl(Some(90_500)), Ok(Some(60_000)));
         assert!(check_ttl(Some(59_999)).is_err());
-        assert!(check_ttl(Some(Duration::days(30).num_milliseconds())).is_err());
+        assert!(check_ttl(Some(TimeDelta::days(30).num_milliseconds())).is_ok());
+        assert!(
+            check_ttl(Some(
+                (TimeDelta::days(30) + TimeDelta::minutes(1)).num_milliseconds()
+            ))
+            .is_err()
+        );
         assert_eq!(check_ttl(Some(3_600_000)), Ok(Some(3_600_000)));
     }
 }
