@@ -8,7 +8,7 @@
 //! ([`UserRef::Me`]) is replaced by the caller's user id.
 //!
 //! The language (reference `connection-log.md` §2): the whole query is lower-cased, split on
-//! spaces outside double quotes into `key:value` elements (see [`terms`]), and each of the
+//! spaces outside double quotes into `key:value` elements (the `terms` tokeniser), and each of the
 //! eleven keys may appear once; an empty value is the same as leaving the key out. There is no
 //! free text. Values that contain `:`, such as timestamps, must be quoted:
 //! `connected_after:"2023-01-01T00:00:00Z"`.
