@@ -1,1 +1,8 @@
 //! The connection log: who connected to which workspace, how and when.
+
+pub mod search;
+
+pub use search::{
+    ConnectionLogFilter, ConnectionStatus, ConnectionType, OrganizationRef, UserRef,
+    parse_search_query,
+};
