@@ -91,6 +91,7 @@ impl Application {
             files: FileCache::new(),
             usage: Arc::new(LicenseUsageCheck(entitlements.clone())),
             entitlements,
+            connection_log_count_cap: config.connection_log_count_cap,
             provisioner: Wakeup::default(),
             db: connection,
             clock,

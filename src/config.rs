@@ -205,6 +205,14 @@ pub struct ServerConfig {
     /// How often entitlements are recomputed (they also are on every license change).
     #[arg(long, env = "DEVPLANE_ENTITLEMENTS_REFRESH_INTERVAL", default_value = "10m", value_parser = humantime::parse_duration)]
     pub entitlements_refresh_interval: Duration,
+    /// `connectionLogs.totalCount` counts at most this many rows plus one ("2000+"); 0
+    /// counts exactly.
+    #[arg(
+        long,
+        env = "DEVPLANE_CONNECTION_LOG_COUNT_CAP",
+        default_value_t = 2000
+    )]
+    pub connection_log_count_cap: u64,
     /// Serve the GraphiQL explorer at GET /graphql to browsers.
     #[arg(long, env = "DEVPLANE_GRAPHIQL", default_value_t = true, action = clap::ArgAction::Set)]
     pub graphiql: bool,

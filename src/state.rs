@@ -41,6 +41,8 @@ pub struct AppState {
     pub provisioner: Wakeup,
     /// The cached entitlements and license operations.
     pub entitlements: Arc<EntitlementsService>,
+    /// The cap of `connectionLogs.totalCount` (0: exact).
+    pub connection_log_count_cap: u64,
 }
 
 impl std::fmt::Debug for AppState {

@@ -11,6 +11,7 @@ mod m20261129_000001_identity;
 mod m20261129_000002_templates_workspaces;
 mod m20261129_000003_provisioner_keys;
 mod m20261129_000004_licenses;
+mod m20261129_000005_connection_logs;
 
 /// The fixed id of the prebuilds system user, created by the first migration.
 pub const PREBUILDS_SYSTEM_USER_ID: &str = "c42fdf75-3097-471c-8c33-fb52454d81c0";
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000002_templates_workspaces::Migration),
             Box::new(m20261129_000003_provisioner_keys::Migration),
             Box::new(m20261129_000004_licenses::Migration),
+            Box::new(m20261129_000005_connection_logs::Migration),
         ]
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod api_key;
 pub mod audit_log;
+pub mod connection_log;
 pub mod file;
 pub mod group;
 pub mod group_member;

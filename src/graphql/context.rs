@@ -29,6 +29,15 @@ pub struct Caller(pub Option<Authenticated>);
 #[derive(Debug, Clone, Default)]
 pub struct ProvisionerCaller(pub Option<crate::entity::provisioner_key::Model>);
 
+/// Request data: the workspace agent, when a valid `Coder-Agent-Token` was sent.
+#[derive(Debug, Clone, Default)]
+pub struct AgentCaller(
+    pub  Option<(
+        crate::entity::workspace_agent::Model,
+        crate::entity::workspace::Model,
+    )>,
+);
+
 /// Accessors resolvers use instead of raw `ctx.data`.
 pub trait ContextExt {
     /// The shared state.
@@ -41,6 +50,13 @@ pub trait ContextExt {
     }
     /// The external provisioner's key, or UNAUTHENTICATED.
     fn provisioner(&self) -> Result<&crate::entity::provisioner_key::Model>;
+    /// The calling workspace agent and its workspace, or UNAUTHENTICATED.
+    fn agent(
+        &self,
+    ) -> Result<&(
+        crate::entity::workspace_agent::Model,
+        crate::entity::workspace::Model,
+    )>;
     /// This request's DataLoader.
     fn loader(&self) -> Result<&DataLoader<DbLoader, HashMapCache>>;
 }
@@ -69,6 +85,21 @@ impl ContextExt for Context<'_> {
             _ => Err(ApiError::new(
                 super::error::ErrorCode::Unauthenticated,
                 "This operation is for provisioners: send Coder-Provisioner-Key: <key>.",
+            )),
+        }
+    }
+
+    fn agent(
+        &self,
+    ) -> Result<&(
+        crate::entity::workspace_agent::Model,
+        crate::entity::workspace::Model,
+    )> {
+        match self.data::<AgentCaller>() {
+            Ok(AgentCaller(Some(agent))) => Ok(agent),
+            _ => Err(ApiError::new(
+                super::error::ErrorCode::Unauthenticated,
+                "This operation is for workspace agents: send Coder-Agent-Token: <token>.",
             )),
         }
     }

@@ -10,7 +10,7 @@ use async_graphql::ErrorExtensions;
 
 use crate::{
     authz,
-    domain::{FieldError, identity, license, provisioner, template, workspace},
+    domain::{FieldError, connection_log, identity, license, provisioner, template, workspace},
 };
 
 /// Results of resolvers.
@@ -287,6 +287,19 @@ impl From<license::service::Error> for ApiError {
             E::RefreshedRecently(_) => ApiError::invalid(err.to_string(), vec![]),
             E::NotEntitled(_) => ApiError::new(ErrorCode::Forbidden, err.to_string()),
             E::Forbidden(forbidden) => forbidden.into(),
+            E::Db(e) => ApiError::internal(&e),
+        }
+    }
+}
+
+impl From<connection_log::query::Error> for ApiError {
+    fn from(err: connection_log::query::Error) -> Self {
+        use connection_log::query::Error as E;
+        match err {
+            E::InvalidQuery(fields) => {
+                ApiError::invalid("Invalid connection search query.", fields)
+            }
+            E::NotEntitled(err) => err.into(),
             E::Db(e) => ApiError::internal(&e),
         }
     }

@@ -22,12 +22,12 @@ use serde_json::json;
 use super::{
     HttpState,
     metrics::GraphqlOperation,
-    middleware::{PROVISIONER_KEY, SESSION_TOKEN},
+    middleware::{AGENT_TOKEN, PROVISIONER_KEY, SESSION_TOKEN},
 };
 use crate::{
-    domain::{identity, provisioner},
+    domain::{identity, provisioner, workspace},
     graphql::{
-        context::{Authenticated, Caller, ProvisionerCaller},
+        context::{AgentCaller, Authenticated, Caller, ProvisionerCaller},
         error::{ApiError, ErrorCode},
         loaders::new_loader,
     },
@@ -234,7 +234,32 @@ async fn execute(
         },
     };
 
+    let agent = match headers.get(&AGENT_TOKEN).and_then(|v| v.to_str().ok()) {
+        None => AgentCaller(None),
+        Some(token) => match workspace::authenticate_agent(&state.app.db, token).await {
+            Ok(Some(found)) => AgentCaller(Some(found)),
+            Ok(None) => {
+                return error_response(
+                    StatusCode::UNAUTHORIZED,
+                    ErrorCode::Unauthenticated,
+                    "Invalid agent token.",
+                    &[],
+                );
+            }
+            Err(err) => {
+                let api = ApiError::from(err);
+                return error_response(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    api.code(),
+                    api.message(),
+                    &[],
+                );
+            }
+        },
+    };
+
     let request = request
+        .data(agent)
         .data(caller)
         .data(provisioner)
         .data(new_loader(state.app.db.clone()));

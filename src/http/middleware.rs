@@ -31,6 +31,9 @@ pub const SESSION_TOKEN: HeaderName = HeaderName::from_static("coder-session-tok
 /// How external provisioners authenticate.
 pub const PROVISIONER_KEY: HeaderName = HeaderName::from_static("coder-provisioner-key");
 
+/// How workspace agents authenticate.
+pub const AGENT_TOKEN: HeaderName = HeaderName::from_static("coder-agent-token");
+
 /// The CSP of every page but GraphiQL: nothing from elsewhere.
 const CSP: &str = "default-src 'self'; img-src 'self' data: https:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
@@ -58,6 +61,7 @@ pub fn apply(routes: Router, metrics: Metrics, limits: HttpLimits) -> Router {
                 header::COOKIE,
                 SESSION_TOKEN,
                 PROVISIONER_KEY,
+                AGENT_TOKEN,
             ]))
             .layer(
                 TraceLayer::new_for_http().make_span_with(|request: &Request| {

@@ -6,6 +6,7 @@ mod helpers;
 
 mod auth;
 mod cli;
+mod connection_logs;
 mod groups;
 mod http_hygiene;
 mod licenses;

@@ -1,5 +1,7 @@
 //! The connection log: who connected to which workspace, how and when.
 
+pub mod ingest;
+pub mod query;
 pub mod search;
 
 pub use search::{

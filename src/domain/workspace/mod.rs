@@ -1,6 +1,7 @@
 //! Workspaces: creating them, the workspace builder (the one path for every build),
 //! start/stop/delete/update, TTL and autostart settings, and listing with a filter.
 
+mod agents;
 mod autostop;
 mod builder;
 mod filter;
@@ -10,6 +11,7 @@ mod queries;
 
 use sea_orm::DbErr;
 
+pub use agents::{authenticate_agent, create_agent_token};
 pub use autostop::{DEFAULT_QUIET_HOURS, deadlines_for, schedule_options};
 pub use builder::{BuildRequest, NoUsageCheck, UsageCheck, build};
 pub use filter::{WorkspaceFilter, WorkspaceStatus, parse_filter};

@@ -1,6 +1,7 @@
 //! The mutation root, merged from one part per capability. Mutations take one `input`
 //! argument where they take more than an id.
 
+mod connection_log;
 mod identity;
 mod license;
 mod provisioner;
@@ -15,4 +16,5 @@ pub struct Mutation(
     workspace::WorkspaceMutation,
     provisioner::ProvisionerMutation,
     license::LicenseMutation,
+    connection_log::ConnectionLogMutation,
 );

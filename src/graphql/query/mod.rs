@@ -1,5 +1,6 @@
 //! The query root, merged from one part per capability.
 
+mod connection_log;
 mod identity;
 mod license;
 mod workspace;
@@ -12,4 +13,5 @@ pub struct Query(
     identity::IdentityQuery,
     workspace::WorkspaceQuery,
     license::LicenseQuery,
+    connection_log::ConnectionLogQuery,
 );

@@ -1,6 +1,7 @@
 //! GraphQL object, input and enum types. Objects wrap entity models and resolve nested
 //! fields through the request's DataLoader.
 
+mod connection_log;
 mod identity;
 mod license;
 mod parameter;
@@ -9,6 +10,9 @@ mod scalars;
 mod template;
 mod workspace;
 
+pub use connection_log::{
+    ConnectionLog, ConnectionLogConnection, ConnectionLogEdge, ConnectionType, PageInfo,
+};
 pub use identity::{
     ApiKey, AuthPayload, CreateApiTokenPayload, Group, Organization, OrganizationMember, User,
 };

@@ -126,6 +126,13 @@ pub enum ConnectionType {
 }
 
 impl ConnectionType {
+    /// Whether a stored type name is a web type (apps and ports).
+    pub fn is_web_str(stored: &str) -> bool {
+        stored
+            .parse::<ConnectionType>()
+            .is_ok_and(ConnectionType::is_web)
+    }
+
     /// Every connection type, in the database enum's order.
     pub const ALL: [Self; 6] = [
         Self::Ssh,

@@ -1,0 +1,276 @@
+//! Listing the connection log: the filter and authorization become SQL (rows a caller may
+//! not read never leave the database), pages are in `connect_time DESC, id DESC` order, by
+//! offset or by keyset cursor (a deep page costs what the first costs), and the total comes
+//! from a separate count query, capped so it never scans millions of rows.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    sea_query::{Expr, ExprTrait, Func, Query},
+};
+use uuid::Uuid;
+
+use super::{
+    ConnectionLogFilter, ConnectionStatus, ConnectionType, OrganizationRef, UserRef, search,
+};
+use crate::{
+    authz::{Action, ReadScope, Resource, Subject},
+    domain::{
+        FieldError,
+        license::{FeatureName, service::EntitlementsService},
+    },
+    entity::{connection_log, organization, user},
+};
+
+/// What can go wrong listing the log.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The filter is invalid; every problem is listed.
+    #[error("Invalid connection search query.")]
+    InvalidQuery(Vec<FieldError>),
+    /// The deployment is not licensed for the connection log.
+    #[error(transparent)]
+    NotEntitled(#[from] crate::domain::license::service::Error),
+    /// The database failed.
+    #[error(transparent)]
+    Db(#[from] sea_orm::DbErr),
+}
+
+/// Which page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Page {
+    /// Skip `offset` rows, return `limit`.
+    Offset {
+        /// Rows to skip.
+        offset: u64,
+        /// Rows to return.
+        limit: u64,
+    },
+    /// Keyset: the `first` rows after the row at `after` (connect time, id), or from the top.
+    After {
+        /// The last row of the previous page.
+        after: Option<(DateTime<Utc>, Uuid)>,
+        /// Rows to return.
+        first: u64,
+    },
+}
+
+/// A page of the log.
+#[derive(Debug, Clone, Default)]
+pub struct LogPage {
+    /// The rows, newest first.
+    pub rows: Vec<connection_log::Model>,
+    /// Rows matching in all, capped at `count_cap + 1` when a cap is set.
+    pub total_count: u64,
+    /// Whether rows follow this page.
+    pub has_next_page: bool,
+}
+
+fn col(c: connection_log::Column) -> Expr {
+    Expr::col((connection_log::Entity, c))
+}
+
+fn users_where(cond: Expr) -> sea_orm::sea_query::SelectStatement {
+    Query::select()
+        .column(user::Column::Id)
+        .from(user::Entity)
+        .and_where(cond)
+        .to_owned()
+}
+
+fn lower(column: user::Column) -> Expr {
+    Expr::expr(Func::lower(Expr::col((user::Entity, column))))
+}
+
+/// Turns the parsed filter into SQL, resolving `me` and organization names (as the caller:
+/// an organization it cannot read is reported as not existing).
+async fn filter_condition(
+    db: &impl ConnectionTrait,
+    subject: &Subject,
+    filter: &ConnectionLogFilter,
+) -> Result<Condition, Error> {
+    let mut cond = Condition::all();
+    match &filter.organization {
+        Some(OrganizationRef::Id(id)) => {
+            cond = cond.add(col(connection_log::Column::OrganizationId).eq(*id))
+        }
+        Some(OrganizationRef::Name(name)) => {
+            let scope = ReadScope::compute(subject, Action::Read, Resource::Organization);
+            let found = organization::Entity::find()
+                .filter(
+                    Expr::expr(Func::lower(Expr::col(organization::Column::Name)))
+                        .eq(name.to_lowercase()),
+                )
+                .filter(scope.condition(
+                    Some(Expr::col((organization::Entity, organization::Column::Id))),
+                    None,
+                ))
+                .one(db)
+                .await?;
+            let org = found
+                .ok_or_else(|| Error::InvalidQuery(vec![search::organization_not_found(name)]))?;
+            cond = cond.add(col(connection_log::Column::OrganizationId).eq(org.id));
+        }
+        None => {}
+    }
+    let live_user_named = |name: &str| {
+        users_where(
+            lower(user::Column::Username)
+                .eq(name.to_lowercase())
+                .and(Expr::col(user::Column::Deleted).eq(false)),
+        )
+    };
+    match &filter.workspace_owner {
+        Some(UserRef::Me) => {
+            cond = cond.add(col(connection_log::Column::WorkspaceOwnerId).eq(subject.user_id))
+        }
+        Some(UserRef::Username(name)) => {
+            cond = cond.add(
+                col(connection_log::Column::WorkspaceOwnerId).in_subquery(live_user_named(name)),
+            );
+        }
+        None => {}
+    }
+    if let Some(email) = &filter.workspace_owner_email {
+        // SPEC §8: emails compare case-insensitively (Coder compares exactly).
+        let owners = users_where(
+            lower(user::Column::Email)
+                .eq(email.to_lowercase())
+                .and(Expr::col(user::Column::Deleted).eq(false)),
+        );
+        cond = cond.add(col(connection_log::Column::WorkspaceOwnerId).in_subquery(owners));
+    }
+    if let Some(kind) = filter.connection_type {
+        cond = cond.add(col(connection_log::Column::Type).eq(kind.as_str()));
+    }
+    match &filter.username {
+        Some(UserRef::Me) => {
+            cond = cond.add(col(connection_log::Column::UserId).eq(subject.user_id))
+        }
+        Some(UserRef::Username(name)) => {
+            cond = cond.add(col(connection_log::Column::UserId).in_subquery(live_user_named(name)));
+        }
+        None => {}
+    }
+    if let Some(email) = &filter.user_email {
+        // The requester may have been deleted since; Coder still matches them.
+        let requesters = users_where(lower(user::Column::Email).eq(email.to_lowercase()));
+        cond = cond.add(col(connection_log::Column::UserId).in_subquery(requesters));
+    }
+    if let Some(after) = filter.connected_after {
+        cond = cond.add(col(connection_log::Column::ConnectTime).gte(after));
+    }
+    if let Some(before) = filter.connected_before {
+        cond = cond.add(col(connection_log::Column::ConnectTime).lte(before));
+    }
+    if let Some(id) = filter.workspace_id {
+        cond = cond.add(col(connection_log::Column::WorkspaceId).eq(id));
+    }
+    if let Some(id) = filter.connection_id {
+        cond = cond.add(col(connection_log::Column::ConnectionId).eq(id));
+    }
+    if let Some(status) = filter.status {
+        // Web events have no session to be ongoing or completed.
+        let web: Vec<&str> = ConnectionType::ALL
+            .iter()
+            .filter(|t| t.is_web())
+            .map(|t| t.as_str())
+            .collect();
+        cond = cond.add(col(connection_log::Column::Type).is_not_in(web));
+        cond = cond.add(match status {
+            ConnectionStatus::Ongoing => col(connection_log::Column::DisconnectTime).is_null(),
+            ConnectionStatus::Completed => {
+                col(connection_log::Column::DisconnectTime).is_not_null()
+            }
+        });
+    }
+    Ok(cond)
+}
+
+/// A page of the log entries `subject` may read that match `filter`. Callers that may read
+/// nothing get an empty page, not an error. `count_cap` 0 counts exactly.
+pub async fn list(
+    db: &impl ConnectionTrait,
+    entitlements: &EntitlementsService,
+    subject: &Subject,
+    filter: &ConnectionLogFilter,
+    page: Page,
+    count_cap: u64,
+) -> Result<LogPage, Error> {
+    entitlements.require(FeatureName::ConnectionLog)?;
+    let scope = ReadScope::compute(subject, Action::Read, Resource::ConnectionLog);
+    let condition = filter_condition(db, subject, filter).await?;
+    if scope.is_nothing() {
+        return Ok(LogPage::default());
+    }
+    let visible = Condition::all()
+        .add(scope.condition(Some(col(connection_log::Column::OrganizationId)), None))
+        .add(condition);
+
+    let matching = connection_log::Entity::find().filter(visible.clone());
+    let total_count = if count_cap == 0 {
+        matching.count(db).await?
+    } else {
+        // Count at most cap + 1 rows: "2,000+" needs no full scan.
+        let capped = Query::select()
+            .expr(Expr::val(1))
+            .from(connection_log::Entity)
+            .cond_where(visible.clone())
+            .limit(count_cap + 1)
+            .to_owned();
+        let statement = Query::select()
+            .expr_as(Expr::cust("COUNT(*)"), "n")
+            .from_subquery(capped, "capped")
+            .to_owned();
+        let row = db.query_one(&statement).await?;
+        row.map(|r| r.try_get::<i64>("", "n"))
+            .transpose()?
+            .map_or(0, |n| u64::try_from(n).unwrap_or(0))
+    };
+    if total_count == 0 {
+        return Ok(LogPage::default());
+    }
+
+    let ordered = connection_log::Entity::find()
+        .filter(visible)
+        .order_by_desc(connection_log::Column::ConnectTime)
+        .order_by_desc(connection_log::Column::Id);
+    let (rows, has_next_page) = match page {
+        Page::Offset { offset, limit } => {
+            let rows = ordered.offset(offset).limit(limit + 1).all(db).await?;
+            split_extra(rows, limit)
+        }
+        Page::After { after, first } => {
+            let keyed = match after {
+                Some((time, id)) => ordered.filter(
+                    Condition::any()
+                        .add(col(connection_log::Column::ConnectTime).lt(time))
+                        .add(
+                            Condition::all()
+                                .add(col(connection_log::Column::ConnectTime).eq(time))
+                                .add(col(connection_log::Column::Id).lt(id)),
+                        ),
+                ),
+                None => ordered,
+            };
+            let rows = keyed.limit(first + 1).all(db).await?;
+            split_extra(rows, first)
+        }
+    };
+    Ok(LogPage {
+        rows,
+        total_count,
+        has_next_page,
+    })
+}
+
+/// Pages are fetched one row longer than asked, which tells whether more follow.
+fn split_extra(
+    mut rows: Vec<connection_log::Model>,
+    size: u64,
+) -> (Vec<connection_log::Model>, bool) {
+    let size = usize::try_from(size).unwrap_or(usize::MAX);
+    let more = rows.len() > size;
+    rows.truncate(size);
+    (rows, more)
+}
