@@ -20,6 +20,7 @@ use crate::{
     },
     graphql::{self, Limits},
     http::{self, HttpLimits, HttpState, metrics::Metrics},
+    scheduler::{Scheduler, purge::PurgeJob},
     state::{AppState, AuthSettings},
 };
 
@@ -46,9 +47,13 @@ pub enum StartError {
     Metrics(#[from] prometheus::Error),
 }
 
+/// How often the scheduler looks for due jobs (each job has its own interval).
+const SCHEDULER_TICK: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// Settings of the background work the server runs beside HTTP.
 #[derive(Debug, Clone, Copy)]
 struct BackgroundSettings {
+    connection_logs_retention: Option<std::time::Duration>,
     workers: usize,
     delay: std::time::Duration,
     entitlements_refresh: std::time::Duration,
@@ -56,6 +61,7 @@ struct BackgroundSettings {
 
 /// A server that is bound and ready to serve.
 pub struct Application {
+    purged: prometheus::IntCounterVec,
     background: BackgroundSettings,
     listener: TcpListener,
     router: axum::Router,
@@ -107,10 +113,19 @@ impl Application {
                 max_complexity: config.graphql_max_complexity,
             },
         );
+        let metrics = Metrics::new()?;
+        let purged = prometheus::IntCounterVec::new(
+            prometheus::Opts::new(
+                "purged_records_total",
+                "Records deleted by retention, by type.",
+            ),
+            &["type"],
+        )?;
+        metrics.registry().register(Box::new(purged.clone()))?;
         let http_state = HttpState {
             app: state.clone(),
             schema,
-            metrics: Metrics::new()?,
+            metrics,
             graphiql: config.graphiql,
         };
         let router = http::build_router(
@@ -121,7 +136,9 @@ impl Application {
             },
         );
         Ok(Self {
+            purged,
             background: BackgroundSettings {
+                connection_logs_retention: config.connection_logs_retention.0,
                 workers: config.provisioner_daemons,
                 delay: config.provisioner_delay,
                 entitlements_refresh: config.entitlements_refresh_interval,
@@ -167,6 +184,15 @@ impl Application {
             self.state.provisioner.clone(),
             stop.clone(),
         );
+        let mut scheduler = Scheduler::new(self.state.db.clone());
+        scheduler.register(Arc::new(PurgeJob {
+            connection_log_retention: self
+                .background
+                .connection_logs_retention
+                .and_then(|d| chrono::Duration::from_std(d).ok()),
+            purged: self.purged.clone(),
+        }));
+        let scheduler = scheduler.spawn(self.state.clock.clone(), SCHEDULER_TICK, stop.clone());
         let refresher = self
             .state
             .entitlements
@@ -177,6 +203,7 @@ impl Application {
         // Let the background work finish what it is doing, then close the pool.
         stop.cancel();
         refresher.await.ok();
+        scheduler.await.ok();
         while workers.join_next().await.is_some() {}
         self.state.db.clone().close().await.ok();
         tracing::info!("devplane stopped");

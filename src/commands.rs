@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 use crate::{
     client::{self, ClientError},
-    config::{ClientArgs, LicenseAction, OutputFormat},
+    config::{ClientArgs, ConnectionLogAction, LicenseAction, OutputFormat},
 };
 
 /// Why a client command failed.
@@ -72,6 +72,99 @@ pub async fn license(client: &ClientArgs, action: LicenseAction) -> Result<(), C
     Ok(())
 }
 
+/// Runs `devplane connectionlog …`, printing to standard output.
+pub async fn connection_log(
+    client: &ClientArgs,
+    action: ConnectionLogAction,
+) -> Result<(), CommandError> {
+    let ConnectionLogAction::List {
+        filter,
+        limit,
+        output,
+    } = action;
+    let data = client::execute(
+        client,
+        "query ConnectionLogs($filter: String!, $limit: Int) { connectionLogs(filter: $filter, limit: $limit) {
+           totalCount countCap nodes { connectTime type workspaceName agentName ip
+             workspaceOwner { username } sshInfo { disconnectTime } webInfo { statusCode user { username } } } } }",
+        json!({ "filter": filter, "limit": limit }),
+    )
+    .await?;
+    let page = &data["connectionLogs"];
+    match output {
+        OutputFormat::Json => {
+            println!("{}", serde_json::to_string_pretty(page).unwrap_or_default())
+        }
+        OutputFormat::Table => {
+            let mut rows = vec![
+                [
+                    "TIME",
+                    "TYPE",
+                    "OWNER",
+                    "WORKSPACE",
+                    "AGENT",
+                    "IP",
+                    "STATUS",
+                ]
+                .map(str::to_owned)
+                .to_vec(),
+            ];
+            for node in page["nodes"]
+                .as_array()
+                .map(Vec::as_slice)
+                .unwrap_or_default()
+            {
+                let status = if node["webInfo"].is_object() {
+                    node["webInfo"]["statusCode"].to_string()
+                } else if node["sshInfo"]["disconnectTime"].is_null() {
+                    "ongoing".to_owned()
+                } else {
+                    "completed".to_owned()
+                };
+                let text = |v: &Value| v.as_str().unwrap_or("-").to_owned();
+                rows.push(vec![
+                    text(&node["connectTime"]),
+                    text(&node["type"]).to_lowercase(),
+                    text(&node["workspaceOwner"]["username"]),
+                    text(&node["workspaceName"]),
+                    text(&node["agentName"]),
+                    text(&node["ip"]),
+                    status,
+                ]);
+            }
+            print!("{}", align(&rows));
+            let (total, cap) = (
+                page["totalCount"].as_i64().unwrap_or(0),
+                page["countCap"].as_i64().unwrap_or(0),
+            );
+            if cap > 0 && total > cap {
+                println!("{cap}+ entries in all");
+            } else {
+                println!("{total} entries in all");
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Rows as aligned columns.
+fn align(rows: &[Vec<String>]) -> String {
+    let columns = rows.first().map_or(0, Vec::len);
+    let widths: Vec<usize> = (0..columns)
+        .map(|i| rows.iter().map(|r| r[i].len()).max().unwrap_or(0))
+        .collect();
+    rows.iter()
+        .map(|row| {
+            let cells: Vec<String> = row
+                .iter()
+                .zip(&widths)
+                .map(|(c, w)| format!("{c:<w$}"))
+                .collect();
+            format!("{}\n", cells.join("  ").trim_end())
+        })
+        .collect()
+}
+
 fn timestamp(value: &Value) -> String {
     value
         .as_i64()
@@ -105,19 +198,7 @@ fn license_table(licenses: &Value) -> String {
             claims["trial"].as_bool().unwrap_or(false).to_string(),
         ]);
     }
-    let widths: Vec<usize> = (0..5)
-        .map(|i| rows.iter().map(|r| r[i].len()).max().unwrap_or(0))
-        .collect();
-    rows.iter()
-        .map(|row| {
-            let cells: Vec<String> = row
-                .iter()
-                .zip(&widths)
-                .map(|(c, w)| format!("{c:<w$}"))
-                .collect();
-            format!("{}\n", cells.join("  ").trim_end())
-        })
-        .collect()
+    align(&rows.into_iter().map(Vec::from).collect::<Vec<_>>())
 }
 
 #[cfg(test)]

@@ -30,6 +30,37 @@ pub enum Command {
     Schema(SchemaArgs),
     /// Manage the licenses of a running server.
     License(LicenseArgs),
+    /// Read the connection log of a running server.
+    #[command(name = "connectionlog")]
+    ConnectionLog(ConnectionLogArgs),
+}
+
+/// Arguments of `devplane connectionlog`.
+#[derive(Debug, Args)]
+pub struct ConnectionLogArgs {
+    /// What to do.
+    #[command(subcommand)]
+    pub action: ConnectionLogAction,
+    /// The server.
+    #[command(flatten)]
+    pub client: ClientArgs,
+}
+
+/// `devplane connectionlog` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum ConnectionLogAction {
+    /// List entries, newest first.
+    List {
+        /// Search string, e.g. `type:ssh status:ongoing workspace_owner:me`.
+        #[arg(long, default_value = "")]
+        filter: String,
+        /// Entries to show (1-1000).
+        #[arg(long, default_value_t = 100)]
+        limit: i32,
+        /// table or json.
+        #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+        output: OutputFormat,
+    },
 }
 
 /// How client commands reach a running server.
@@ -213,6 +244,9 @@ pub struct ServerConfig {
         default_value_t = 2000
     )]
     pub connection_log_count_cap: u64,
+    /// Delete connection logs older than this (`90d`, `2w`, `72h`); `0` keeps them forever.
+    #[arg(long, env = "DEVPLANE_CONNECTION_LOGS_RETENTION", default_value = "0", value_parser = parse_retention)]
+    pub connection_logs_retention: Retention,
     /// Serve the GraphiQL explorer at GET /graphql to browsers.
     #[arg(long, env = "DEVPLANE_GRAPHIQL", default_value_t = true, action = clap::ArgAction::Set)]
     pub graphiql: bool,
@@ -228,6 +262,18 @@ impl ServerConfig {
             })
         })
     }
+}
+
+/// How long to keep something; `None` keeps it forever.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Retention(pub Option<Duration>);
+
+fn parse_retention(value: &str) -> Result<Retention, String> {
+    if value.trim() == "0" {
+        return Ok(Retention(None));
+    }
+    let duration = humantime::parse_duration(value).map_err(|e| e.to_string())?;
+    Ok(Retention((!duration.is_zero()).then_some(duration)))
 }
 
 /// Accepts only filters tracing understands, so a typo fails at start rather than silently.
@@ -246,6 +292,24 @@ mod tests {
     #[test]
     fn verify_cli() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn retention_accepts_days_weeks_hours_and_zero() {
+        assert_eq!(parse_retention("0"), Ok(Retention(None)));
+        assert_eq!(
+            parse_retention("90d"),
+            Ok(Retention(Some(Duration::from_secs(90 * 86_400))))
+        );
+        assert_eq!(
+            parse_retention("2w"),
+            Ok(Retention(Some(Duration::from_secs(14 * 86_400))))
+        );
+        assert_eq!(
+            parse_retention("72h"),
+            Ok(Retention(Some(Duration::from_secs(72 * 3600))))
+        );
+        assert!(parse_retention("soon").is_err());
     }
 
     #[test]

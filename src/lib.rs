@@ -11,5 +11,6 @@ pub mod domain;
 pub mod entity;
 pub mod graphql;
 pub mod http;
+pub mod scheduler;
 pub mod state;
 pub mod telemetry;

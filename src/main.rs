@@ -24,6 +24,11 @@ async fn main() -> ExitCode {
         }
         Command::Migrate(args) => migrate(args).await,
         Command::Schema(args) => schema(&args),
+        Command::ConnectionLog(args) => {
+            devplane::commands::connection_log(&args.client, args.action)
+                .await
+                .map_err(anyhow::Error::from)
+        }
         Command::License(args) => devplane::commands::license(&args.client, args.action)
             .await
             .map_err(anyhow::Error::from),

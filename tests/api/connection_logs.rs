@@ -437,3 +437,123 @@ async fn pages_by_offset_and_cursor_with_a_capped_count() {
         .await;
     assert_eq!(bad_cursor.error_code(), "BAD_USER_INPUT");
 }
+
+#[tokio::test]
+async fn retention_purges_old_entries_and_old_audit_connection_events() {
+    use devplane::{
+        entity::{audit_log, connection_log},
+        scheduler::{RunOutcome, Scheduler, purge::PurgeJob},
+    };
+    use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait, PaginatorTrait};
+    let f = fixture(&[]).await;
+    let now = f.app.clock.now();
+    for (n, age_days) in [(1u128, 100i64), (2, 40), (3, 1)] {
+        let time = (now - Duration::days(age_days)).to_rfc3339();
+        f.report(json!({ "connectionId": Uuid::from_u128(n), "action": "CONNECT", "type": "SSH", "time": time })).await;
+    }
+    for (action, age_days) in [
+        (audit_log::AuditAction::Connect, 91),
+        (audit_log::AuditAction::Close, 120),
+        (audit_log::AuditAction::Connect, 10),
+        (audit_log::AuditAction::Create, 400),
+    ] {
+        audit_log::ActiveModel {
+            id: Set(Uuid::new_v4()),
+            time: Set(now - Duration::days(age_days)),
+            user_id: Set(None),
+            organization_id: Set(None),
+            action: Set(action),
+            resource_type: Set("workspace_agent".into()),
+            resource_id: Set(None),
+            resource_target: Set(String::new()),
+            diff: Set(json!({})),
+            status_code: Set(200),
+            ip: Set(None),
+            user_agent: Set(String::new()),
+            request_id: Set(String::new()),
+        }
+        .insert(&f.app.db)
+        .await
+        .expect("audit row");
+    }
+    let purged = prometheus::IntCounterVec::new(prometheus::Opts::new("purged", "test"), &["type"])
+        .expect("counter");
+    let mut scheduler = Scheduler::new(f.app.db.clone());
+    scheduler.register(std::sync::Arc::new(PurgeJob {
+        connection_log_retention: Some(Duration::days(30)),
+        purged: purged.clone(),
+    }));
+    assert_eq!(
+        scheduler.tick(now).await,
+        vec![("connection-log-purge", RunOutcome::Ran)]
+    );
+    assert_eq!(
+        connection_log::Entity::find()
+            .count(&f.app.db)
+            .await
+            .expect("count"),
+        1
+    );
+    assert_eq!(purged.with_label_values(&["connection_logs"]).get(), 2);
+    // Only connection events past 90 days leave the audit log.
+    assert_eq!(
+        audit_log::Entity::find()
+            .count(&f.app.db)
+            .await
+            .expect("count"),
+        2
+    );
+    assert_eq!(purged.with_label_values(&["audit_logs"]).get(), 2);
+    // Not due again for 10 minutes.
+    assert!(scheduler.tick(now + Duration::minutes(5)).await.is_empty());
+    assert_eq!(scheduler.tick(now + Duration::minutes(10)).await.len(), 1);
+}
+
+#[tokio::test]
+async fn the_cli_lists_the_log() {
+    let f = fixture(&[]).await;
+    let t = f.app.clock.now() - Duration::minutes(5);
+    f.report(json!({ "connectionId": Uuid::from_u128(7), "action": "CONNECT", "type": "SSH", "time": at(t, 0), "ip": "10.9.8.7" })).await;
+    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_devplane"))
+        .args([
+            "connectionlog",
+            "list",
+            "--filter",
+            "type:ssh",
+            "--url",
+            &f.app.address,
+            "--token",
+            &f.token,
+        ])
+        .output()
+        .await
+        .expect("runs");
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(text.starts_with("TIME"), "{text}");
+    assert!(
+        text.contains("ssh") && text.contains("10.9.8.7") && text.contains("ongoing"),
+        "{text}"
+    );
+    assert!(text.trim_end().ends_with("1 entries in all"), "{text}");
+    let bad = tokio::process::Command::new(env!("CARGO_BIN_EXE_devplane"))
+        .args([
+            "connectionlog",
+            "list",
+            "--filter",
+            "type:telnet",
+            "--url",
+            &f.app.address,
+            "--token",
+            &f.token,
+        ])
+        .output()
+        .await
+        .expect("runs");
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("BAD_USER_INPUT"));
+}
