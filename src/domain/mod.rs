@@ -8,6 +8,7 @@ pub mod license;
 pub mod parameters;
 pub mod provisioner;
 pub mod schedule;
+pub mod secrets;
 pub mod template;
 pub mod workspace;
 

@@ -2,16 +2,15 @@
 //! come from logging in; API tokens are named and long-lived.
 
 use chrono::{DateTime, Duration, Utc};
-use rand::{Rng, distr::Alphanumeric};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
 };
-use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
 use super::{Error, Result, check, users, validate};
 use crate::{
     authz::{self, Action, Object, Resource, Subject},
+    domain::secrets::{random_token, sha256_hex},
     entity::{
         api_key::{self, ApiKeyLoginType},
         user::{self, UserStatus},
@@ -32,17 +31,8 @@ pub struct ApiToken {
     pub token: String,
 }
 
-fn random_string(len: usize) -> String {
-    rand::rng()
-        .sample_iter(&Alphanumeric)
-        .take(len)
-        .map(char::from)
-        .collect()
-}
-
 fn hash_secret(secret: &str) -> String {
-    let digest = Sha256::digest(secret.as_bytes());
-    digest.iter().map(|b| format!("{b:02x}")).collect()
+    sha256_hex(secret.as_bytes())
 }
 
 async fn insert_key(
@@ -53,8 +43,8 @@ async fn insert_key(
     token_name: Option<String>,
     lifetime: Duration,
 ) -> Result<ApiToken> {
-    let id = random_string(ID_LEN);
-    let secret = random_string(SECRET_LEN);
+    let id = random_token(ID_LEN);
+    let secret = random_token(SECRET_LEN);
     let key = api_key::ActiveModel {
         id: Set(id.clone()),
         hashed_secret: Set(hash_secret(&secret)),
@@ -188,7 +178,7 @@ mod tests {
             hashed,
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
         );
-        assert_eq!(random_string(ID_LEN).len(), ID_LEN);
-        assert_ne!(random_string(SECRET_LEN), random_string(SECRET_LEN));
+        assert_eq!(random_token(ID_LEN).len(), ID_LEN);
+        assert_ne!(random_token(SECRET_LEN), random_token(SECRET_LEN));
     }
 }

@@ -4,12 +4,10 @@
 //! creates its start build in the same transaction, so no other build can slip between.
 
 use chrono::{DateTime, Utc};
-use rand::{Rng, distr::Alphanumeric};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter,
 };
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::Error;
@@ -17,6 +15,7 @@ use crate::{
     authz::Subject,
     domain::{
         parameters::BuildParameter,
+        secrets::{random_token, sha256_hex},
         workspace::{self, BuildRequest, NoUsageCheck},
     },
     entity::{
@@ -39,15 +38,7 @@ pub struct FollowUpStart {
 fn agent_token_hash() -> String {
     // The built-in provisioner has no agent to hand the token to; a real provisioner
     // would. Only the hash is ever stored.
-    let token: String = rand::rng()
-        .sample_iter(&Alphanumeric)
-        .take(32)
-        .map(char::from)
-        .collect();
-    Sha256::digest(token.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    sha256_hex(random_token(32).as_bytes())
 }
 
 pub(super) async fn apply(

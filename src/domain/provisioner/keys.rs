@@ -2,11 +2,9 @@
 //! provisioners present them to acquire and complete that organization's jobs.
 
 use chrono::{DateTime, Utc};
-use rand::{Rng, distr::Alphanumeric};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
 };
-use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::{
@@ -14,6 +12,7 @@ use crate::{
     domain::{
         FieldError, is_unique_violation,
         license::{FeatureName, service::EntitlementsService},
+        secrets::{random_token, sha256_hex},
     },
     entity::provisioner_key,
 };
@@ -33,13 +32,6 @@ pub enum KeyError {
     /// The database failed.
     #[error(transparent)]
     Db(#[from] sea_orm::DbErr),
-}
-
-fn hash(key: &str) -> String {
-    Sha256::digest(key.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
 }
 
 /// Creates a key for an organization's external provisioners (a licensed feature, as in
@@ -65,16 +57,12 @@ pub async fn create_key(
             "must be 1-64 characters",
         )]));
     }
-    let key: String = rand::rng()
-        .sample_iter(&Alphanumeric)
-        .take(40)
-        .map(char::from)
-        .collect();
+    let key = random_token(40);
     let model = provisioner_key::ActiveModel {
         id: Set(Uuid::new_v4()),
         organization_id: Set(organization_id),
         name: Set(name.to_owned()),
-        hashed_secret: Set(hash(&key)),
+        hashed_secret: Set(sha256_hex(key.as_bytes())),
         created_by: Set(subject.user_id),
         created_at: Set(now),
     }
@@ -99,7 +87,7 @@ pub async fn authenticate_key(
     key: &str,
 ) -> Result<Option<provisioner_key::Model>, sea_orm::DbErr> {
     provisioner_key::Entity::find()
-        .filter(provisioner_key::Column::HashedSecret.eq(hash(key.trim())))
+        .filter(provisioner_key::Column::HashedSecret.eq(sha256_hex(key.trim().as_bytes())))
         .one(db)
         .await
 }

@@ -6,11 +6,13 @@ use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
 };
-use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::import::SourceFile;
-use crate::{domain::is_unique_violation, entity::file};
+use crate::{
+    domain::{is_unique_violation, secrets::sha256_hex},
+    entity::file,
+};
 
 /// The media type of stored archives.
 pub const TAR_MIMETYPE: &str = "application/x-tar";
@@ -96,14 +98,6 @@ pub fn read_tar(data: &[u8]) -> Result<Vec<SourceFile>, SourceError> {
     }
     files.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(files)
-}
-
-/// Hex SHA-256.
-pub fn sha256_hex(data: &[u8]) -> String {
-    Sha256::digest(data)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
 }
 
 /// Stores an archive for an organization, or returns the one already stored with the

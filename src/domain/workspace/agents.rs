@@ -1,25 +1,17 @@
 //! Agent tokens: how a workspace agent authenticates (to report connections). Only a hash
 //! is stored; a token is shown once when it is (re)created.
 
-use rand::{Rng, distr::Alphanumeric};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
 };
-use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::{Error, Result, queries::get_workspace};
 use crate::{
     authz::{self, Action, Object, Resource, Subject},
+    domain::secrets::{random_token, sha256_hex},
     entity::{workspace, workspace_agent},
 };
-
-fn hash(token: &str) -> String {
-    Sha256::digest(token.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
 
 /// Issues a new token for an agent, replacing the old one; for the workspace's owner and
 /// admins who may update it (to configure an agent by hand, or in tests).
@@ -43,13 +35,9 @@ pub async fn create_agent_token(
             .in_org(ws.organization_id)
             .owned_by(ws.owner_id),
     )?;
-    let token: String = rand::rng()
-        .sample_iter(&Alphanumeric)
-        .take(40)
-        .map(char::from)
-        .collect();
+    let token = random_token(40);
     let mut active: workspace_agent::ActiveModel = agent.into();
-    active.token_hash = Set(hash(&token));
+    active.token_hash = Set(sha256_hex(token.as_bytes()));
     active.updated_at = Set(now);
     Ok((active.update(db).await?, token))
 }
@@ -60,7 +48,7 @@ pub async fn authenticate_agent(
     token: &str,
 ) -> Result<Option<(workspace_agent::Model, workspace::Model)>> {
     let Some(agent) = workspace_agent::Entity::find()
-        .filter(workspace_agent::Column::TokenHash.eq(hash(token.trim())))
+        .filter(workspace_agent::Column::TokenHash.eq(sha256_hex(token.trim().as_bytes())))
         .one(db)
         .await?
     else {
