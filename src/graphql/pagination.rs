@@ -33,7 +33,10 @@ impl OffsetPage {
             ));
         }
         if !errors.is_empty() {
-            return Err(ApiError::invalid("Invalid paging arguments.", errors));
+            return Err(ApiError::invalid(
+                "Query parameters have invalid values.",
+                errors,
+            ));
         }
         Ok(Self {
             offset: offset.unsigned_abs().into(),

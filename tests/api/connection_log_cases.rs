@@ -349,5 +349,9 @@ async fn empty_log_and_invalid_paging() {
         )
         .await;
     assert_eq!(negative.error_code(), "BAD_USER_INPUT");
+    assert_eq!(
+        negative.body["errors"][0]["message"],
+        "Query parameters have invalid values."
+    );
     assert_eq!(negative.validations()[0]["field"], "limit");
 }
