@@ -73,7 +73,10 @@ impl Application {
     /// Opens and migrates the database, builds the router and binds the listener.
     pub async fn build(config: &ServerConfig, clock: Arc<dyn Clock>) -> Result<Self, StartError> {
         let url = db::resolve_url(&config.database)?;
-        let connection = db::connect(&url, config.database.database_max_connections).await?;
+        let mut connection = db::connect(&url, config.database.database_max_connections).await?;
+        // Before any clone: clones share the callback set on the original.
+        let metrics = Metrics::new()?;
+        metrics.observe_statements(&mut connection);
         db::migrate(&connection).await?;
         let listener = TcpListener::bind(config.listen_address)
             .await
@@ -113,7 +116,7 @@ impl Application {
                 max_complexity: config.graphql_max_complexity,
             },
         );
-        let metrics = Metrics::new()?;
+
         let purged = prometheus::IntCounterVec::new(
             prometheus::Opts::new(
                 "purged_records_total",

@@ -34,6 +34,8 @@ pub struct Metrics {
     registry: Registry,
     requests: IntCounterVec,
     duration: HistogramVec,
+    statements: IntCounterVec,
+    statement_duration: prometheus::Histogram,
     operations: Arc<Mutex<HashSet<String>>>,
 }
 
@@ -58,14 +60,43 @@ impl Metrics {
             ]),
             &["route", "operation"],
         )?;
+        let statements = IntCounterVec::new(
+            Opts::new(
+                "db_statements_total",
+                "SQL statements run, by whether they failed.",
+            ),
+            &["failed"],
+        )?;
+        let statement_duration = prometheus::Histogram::with_opts(
+            HistogramOpts::new("db_statement_duration_seconds", "SQL statement latency.").buckets(
+                vec![
+                    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0,
+                ],
+            ),
+        )?;
         registry.register(Box::new(requests.clone()))?;
         registry.register(Box::new(duration.clone()))?;
+        registry.register(Box::new(statements.clone()))?;
+        registry.register(Box::new(statement_duration.clone()))?;
         Ok(Self {
             registry,
             requests,
             duration,
+            statements,
+            statement_duration,
             operations: Arc::new(Mutex::new(HashSet::new())),
         })
+    }
+
+    /// Counts and times every SQL statement run through `db` (and its clones made after).
+    pub fn observe_statements(&self, db: &mut sea_orm::DatabaseConnection) {
+        let (statements, duration) = (self.statements.clone(), self.statement_duration.clone());
+        db.set_metric_callback(move |info| {
+            statements
+                .with_label_values(&[if info.failed { "true" } else { "false" }])
+                .inc();
+            duration.observe(info.elapsed.as_secs_f64());
+        });
     }
 
     /// The registry, for other capabilities to register their metrics in.

@@ -355,3 +355,90 @@ async fn empty_log_and_invalid_paging() {
     );
     assert_eq!(negative.validations()[0]["field"], "limit");
 }
+
+/// The `devplane_db_statements_total` counter of successful statements.
+async fn statements(app: &TestApp) -> u64 {
+    let text = app
+        .client
+        .get(format!("{}/metrics", app.address))
+        .send()
+        .await
+        .expect("sent")
+        .text()
+        .await
+        .expect("text");
+    text.lines()
+        .find(|l| l.starts_with("devplane_db_statements_total{failed=\"false\"}"))
+        .and_then(|l| l.rsplit(' ').next())
+        .and_then(|n| n.parse().ok())
+        .expect("statement counter")
+}
+
+#[tokio::test]
+async fn a_page_costs_the_same_statements_whatever_its_size() {
+    use sea_orm::{ActiveModelTrait, ActiveValue::Set};
+    let app = TestApp::spawn_with(&["--provisioner-daemons", "0"]).await;
+    let admin = app.create_first_user().await;
+    app.install_premium_license(&admin).await;
+    let org = app.default_org(&admin).await;
+    let (template, _) = create_template(&app, &admin, &org, "docker", MAIN_TF, json!({})).await;
+    let (ws, _, _) = workspace_with_agent(&app, &admin, &template, "ws", &admin).await;
+    let mut users = Vec::new();
+    for n in 0..5 {
+        let (id, _) = app.create_user(&admin, &format!("u{n}"), &[]).await;
+        users.push(id.parse::<Uuid>().expect("uuid"));
+    }
+    let owner: Uuid = gql_ok(&app, &admin, "{ viewer { id } }", json!({})).await["viewer"]["id"]
+        .as_str()
+        .expect("id")
+        .parse()
+        .expect("uuid");
+    let now = app.clock.now();
+    for n in 0..120 {
+        devplane::entity::connection_log::ActiveModel {
+            id: Set(Uuid::new_v4()),
+            connect_time: Set(now - Duration::minutes(n)),
+            organization_id: Set(org.parse().expect("uuid")),
+            workspace_owner_id: Set(owner),
+            workspace_id: Set(ws.parse().expect("uuid")),
+            workspace_name: Set("ws".into()),
+            agent_name: Set("main".into()),
+            r#type: Set("workspace_app".into()),
+            ip: Set(Some("10.0.0.1".into())),
+            code: Set(Some(200)),
+            user_agent: Set(Some("test".into())),
+            user_id: Set(Some(
+                users[usize::try_from(n).expect("small") % users.len()],
+            )),
+            slug_or_port: Set(Some("app".into())),
+            connection_id: Set(None),
+            disconnect_time: Set(None),
+            disconnect_reason: Set(None),
+        }
+        .insert(&app.db)
+        .await
+        .expect("row");
+    }
+    let page = "query($limit: Int) { connectionLogs(limit: $limit) { totalCount nodes { id organization { name } workspaceOwner { username } webInfo { user { username } } } } }";
+    let mut costs = Vec::new();
+    for limit in [10, 100] {
+        let before = statements(&app).await;
+        let response = app.gql(page, json!({ "limit": limit }), Some(&admin)).await;
+        assert_eq!(
+            response.data()["connectionLogs"]["nodes"]
+                .as_array()
+                .expect("nodes")
+                .len(),
+            limit
+        );
+        costs.push(statements(&app).await - before);
+    }
+    assert_eq!(
+        costs[0], costs[1],
+        "a page of 100 costs what a page of 10 costs: {costs:?}"
+    );
+    assert!(
+        costs[1] <= 10,
+        "a handful of statements per page: {costs:?}"
+    );
+}

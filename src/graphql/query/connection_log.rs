@@ -13,6 +13,7 @@ use crate::{
     graphql::{
         context::ContextExt,
         error::{ApiError, Result},
+        loaders::{OrganizationId, UserId},
         pagination::OffsetPage,
         types::{ConnectionLog, ConnectionLogConnection, ConnectionLogEdge, PageInfo},
     },
@@ -108,6 +109,23 @@ impl ConnectionLogQuery {
             cap,
         )
         .await?;
+        // Load the page's organizations and users in one batch each now, so the nested
+        // fields read the request's loader cache: a page costs the same statements
+        // whatever its size, independent of the loader's batching window.
+        let loader = ctx.loader()?;
+        let orgs: std::collections::HashSet<Uuid> =
+            result.rows.iter().map(|r| r.organization_id).collect();
+        let users: std::collections::HashSet<Uuid> = result
+            .rows
+            .iter()
+            .flat_map(|r| std::iter::once(r.workspace_owner_id).chain(r.user_id))
+            .collect();
+        let (loaded_orgs, loaded_users) = tokio::join!(
+            loader.load_many(orgs.into_iter().map(OrganizationId)),
+            loader.load_many(users.into_iter().map(UserId)),
+        );
+        loaded_orgs?;
+        loaded_users?;
         let edges: Vec<ConnectionLogEdge> = result
             .rows
             .iter()
