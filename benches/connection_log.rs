@@ -119,7 +119,8 @@ async fn seed(db: &DatabaseConnection, rows: usize) -> Vec<Uuid> {
     while n < rows {
         let values: Vec<String> = (n..(n + batch).min(rows)).map(|i| {
             let (ws, org, owner) = workspaces[i % WORKSPACES];
-            let kind = TYPES[i % TYPES.len()];
+            // Independent of the organization (i % 10), so every organization has every type.
+            let kind = TYPES[(i / 10) % TYPES.len()];
             let time = now - Duration::seconds(i64::try_from(i).unwrap_or(0));
             let (conn, user) = if kind == "workspace_app" { ("NULL".to_owned(), uuid_literal(db, users[(i * 7) % USERS])) } else { (uuid_literal(db, Uuid::new_v4()), "NULL".to_owned()) };
             format!("({}, {}, {}, {}, {}, 'ws', 'main', '{kind}', '10.0.0.1', 0, NULL, {user}, NULL, {conn}, NULL, NULL)",
