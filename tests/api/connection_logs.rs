@@ -195,6 +195,78 @@ async fn the_upsert_keeps_one_row_per_session() {
 }
 
 #[tokio::test]
+async fn a_batch_records_what_the_same_events_record_one_by_one() {
+    let f = fixture(&[]).await;
+    let t = f.app.clock.now() - Duration::hours(1);
+    // The §1.4 sequences for sessions 1-4; session 4 was opened before the batch.
+    let events = |base: u128| {
+        let s = |n: u128| Uuid::from_u128(base + n).to_string();
+        vec![
+            json!({ "connectionId": s(1), "action": "CONNECT", "type": "SSH", "time": at(t, 0), "ip": "localhost" }),
+            json!({ "connectionId": s(2), "action": "CONNECT", "type": "VSCODE", "time": at(t, 1), "ip": "10.0.0.2" }),
+            json!({ "connectionId": s(1), "action": "DISCONNECT", "type": "SSH", "time": at(t, 2), "reason": "closed", "statusCode": 1 }),
+            json!({ "connectionId": s(2), "action": "CONNECT", "type": "VSCODE", "time": at(t, 3), "ip": "10.0.0.3" }),
+            json!({ "connectionId": s(3), "action": "DISCONNECT", "type": "JETBRAINS", "time": at(t, 4), "reason": "first" }),
+            json!({ "connectionId": s(3), "action": "CONNECT", "type": "JETBRAINS", "time": at(t, 5) }),
+            json!({ "connectionId": s(3), "action": "DISCONNECT", "type": "JETBRAINS", "time": at(t, 6), "reason": "second", "statusCode": 9 }),
+            json!({ "connectionId": s(4), "action": "DISCONNECT", "type": "SSH", "time": at(t, 8), "reason": "late" }),
+        ]
+    };
+    let opened = |base: u128| json!({ "connectionId": Uuid::from_u128(base + 4).to_string(), "action": "CONNECT", "type": "SSH", "time": at(t, 7) });
+    f.report(opened(0)).await;
+    for event in events(0) {
+        f.report(event).await;
+    }
+    f.report(opened(100)).await;
+    let batch = f
+        .app
+        .client
+        .post(format!("{}/graphql", f.app.address))
+        .header("Coder-Agent-Token", &f.agent_token)
+        .json(&json!({
+            "query": "mutation($input: [ReportConnectionInput!]!) { reportConnections(input: $input) { recorded } }",
+            "variables": { "input": events(100) },
+        }))
+        .send()
+        .await
+        .expect("sent")
+        .json::<Value>()
+        .await
+        .expect("json");
+    assert_eq!(batch["data"]["reportConnections"]["recorded"], 8, "{batch}");
+
+    let response = f.logs("", &f.token).await;
+    let page = &response.data()["connectionLogs"];
+    assert_eq!(page["totalCount"], 8);
+    let session = |node: &Value| {
+        let id = node["sshInfo"]["connectionId"].as_str().expect("session");
+        Uuid::parse_str(id).expect("uuid").as_u128()
+    };
+    let comparable = |node: &Value| {
+        let mut node = node.clone();
+        node["id"] = Value::Null;
+        node["sshInfo"]["connectionId"] = Value::Null;
+        node
+    };
+    let nodes = page["nodes"].as_array().expect("nodes");
+    for n in 1..=4 {
+        let one_by_one = nodes.iter().find(|node| session(node) == n).expect("row");
+        let batched = nodes
+            .iter()
+            .find(|node| session(node) == 100 + n)
+            .expect("row");
+        assert_eq!(comparable(one_by_one), comparable(batched), "session {n}");
+    }
+    let by = |n| nodes.iter().find(|node| session(node) == n).expect("row");
+    assert_eq!(by(101)["sshInfo"]["disconnectReason"], "closed");
+    assert_eq!(by(102)["ip"], "10.0.0.2");
+    assert_eq!(by(103)["sshInfo"]["disconnectReason"], "first");
+    assert_eq!(by(103)["sshInfo"]["exitCode"], 0);
+    assert_eq!(by(104)["sshInfo"]["disconnectReason"], "late");
+    assert_eq!(by(104)["connectTime"], by(4)["connectTime"]);
+}
+
+#[tokio::test]
 async fn agents_need_their_token_and_report_valid_events() {
     let f = fixture(&[]).await;
     let as_user = f

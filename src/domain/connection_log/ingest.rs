@@ -5,9 +5,11 @@
 //! Connection events never go to the audit log.
 
 use chrono::{DateTime, Utc};
+use std::collections::HashMap;
+
 use sea_orm::{
-    ActiveValue::Set,
-    ConnectionTrait, DatabaseConnection, EntityTrait, TransactionTrait,
+    ActiveModelTrait, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel,
+    TransactionTrait,
     sea_query::{Expr, OnConflict},
 };
 use uuid::Uuid;
@@ -72,47 +74,101 @@ pub fn normalize_ip(ip: Option<&str>) -> Option<String> {
         .map(|addr| addr.to_string())
 }
 
-async fn upsert(
-    db: &impl ConnectionTrait,
-    target: &EventTarget,
-    event: &ConnectionEvent,
-) -> Result<(), sea_orm::DbErr> {
+/// One row to write: the values of the key's first event in the batch, with the disconnect
+/// fields of its disconnects folded in.
+struct PendingRow {
+    row: connection_log::Model,
+    /// Whether any of the row's events is a disconnect (the row then updates an existing one).
+    closes: bool,
+}
+
+/// The row a lone event would insert.
+fn new_row(target: &EventTarget, event: &ConnectionEvent) -> connection_log::Model {
     let disconnect = event.action == ConnectionAction::Disconnect;
-    let row = connection_log::ActiveModel {
-        id: Set(Uuid::new_v4()),
-        connect_time: Set(event.time),
-        organization_id: Set(target.workspace.organization_id),
-        workspace_owner_id: Set(target.workspace.owner_id),
-        workspace_id: Set(target.workspace.id),
-        workspace_name: Set(target.workspace.name.clone()),
-        agent_name: Set(target.agent_name.clone()),
-        r#type: Set(event.connection_type.as_str().to_owned()),
-        ip: Set(normalize_ip(event.ip.as_deref())),
+    connection_log::Model {
+        id: Uuid::new_v4(),
+        connect_time: event.time,
+        organization_id: target.workspace.organization_id,
+        workspace_owner_id: target.workspace.owner_id,
+        workspace_id: target.workspace.id,
+        workspace_name: target.workspace.name.clone(),
+        agent_name: target.agent_name.clone(),
+        r#type: event.connection_type.as_str().to_owned(),
+        ip: normalize_ip(event.ip.as_deref()),
         // Web events always carry their HTTP status. SSH-like sessions get their exit code
         // with the disconnect, where Coder always treats it as valid (0 when not given).
-        code: Set(match (event.connection_type.is_web(), disconnect) {
+        code: match (event.connection_type.is_web(), disconnect) {
             (true, _) => event.code,
             (false, true) => Some(event.code.unwrap_or(0)),
             (false, false) => None,
-        }),
-        user_agent: Set(event.user_agent.clone()),
-        user_id: Set(event.user_id),
-        slug_or_port: Set(event.slug_or_port.clone()),
-        connection_id: Set(event.connection_id),
-        disconnect_time: Set(disconnect.then_some(event.time)),
-        disconnect_reason: Set(if disconnect {
+        },
+        user_agent: event.user_agent.clone(),
+        user_id: event.user_id,
+        slug_or_port: event.slug_or_port.clone(),
+        connection_id: event.connection_id,
+        disconnect_time: disconnect.then_some(event.time),
+        disconnect_reason: if disconnect {
             event.reason.clone().filter(|r| !r.is_empty())
         } else {
             None
-        }),
-    };
+        },
+    }
+}
+
+/// Collapses the batch to one row per session key, giving the same result as upserting the
+/// events one by one: the first event supplies the row, a later connect changes nothing, and
+/// each disconnect field keeps the first value given. A multi-row upsert cannot touch one
+/// row twice, so this must happen before the statement. Web events have no key and stay apart.
+fn collapse(events: &[(EventTarget, ConnectionEvent)]) -> Vec<PendingRow> {
+    let mut rows: Vec<PendingRow> = Vec::with_capacity(events.len());
+    let mut by_key: HashMap<(Uuid, Uuid, &str), usize> = HashMap::new();
+    for (target, event) in events {
+        let row = new_row(target, event);
+        let closes = event.action == ConnectionAction::Disconnect;
+        let Some(connection_id) = event.connection_id else {
+            rows.push(PendingRow { row, closes });
+            continue;
+        };
+        let key = (
+            connection_id,
+            target.workspace.id,
+            target.agent_name.as_str(),
+        );
+        match by_key.get(&key) {
+            Some(&i) if closes => {
+                let first = &mut rows[i];
+                first.closes = true;
+                let first = &mut first.row;
+                first.disconnect_time = first.disconnect_time.or(row.disconnect_time);
+                first.disconnect_reason = first.disconnect_reason.take().or(row.disconnect_reason);
+                first.code = first.code.or(row.code);
+            }
+            Some(_) => {}
+            None => {
+                by_key.insert(key, rows.len());
+                rows.push(PendingRow { row, closes });
+            }
+        }
+    }
+    rows
+}
+
+/// Rows per statement: 17 columns each stays far below both engines' bind-parameter limits.
+const ROWS_PER_STATEMENT: usize = 500;
+
+/// Upserts rows whose keys are distinct: closing rows fill an existing row's disconnect
+/// fields once (first value wins), opening rows never change an existing row.
+async fn upsert_rows(
+    db: &impl ConnectionTrait,
+    rows: Vec<connection_log::Model>,
+    closing: bool,
+) -> Result<(), sea_orm::DbErr> {
     let key = [
         connection_log::Column::ConnectionId,
         connection_log::Column::WorkspaceId,
         connection_log::Column::AgentName,
     ];
-    let on_conflict = if disconnect {
-        // First value wins: a second disconnect never overwrites the first.
+    let on_conflict = if closing {
         let keep_first =
             |col: &str| Expr::cust(format!("COALESCE(connection_logs.{col}, excluded.{col})"));
         OnConflict::columns(key)
@@ -129,28 +185,39 @@ async fn upsert(
     } else {
         OnConflict::columns(key).do_nothing().to_owned()
     };
-    connection_log::Entity::insert(row)
-        .on_conflict(on_conflict)
-        .exec_without_returning(db)
-        .await?;
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let chunk = rows
+            .by_ref()
+            .take(ROWS_PER_STATEMENT)
+            .map(|row| row.into_active_model().reset_all());
+        connection_log::Entity::insert_many(chunk)
+            .on_conflict(on_conflict.clone())
+            .exec_without_returning(db)
+            .await?;
+    }
     Ok(())
 }
 
-/// Records events, all or none, in one transaction.
+/// Records events, all or none, in one transaction: one multi-row statement per kind of
+/// row rather than one per event.
 pub async fn record(
     db: &DatabaseConnection,
     events: &[(EventTarget, ConnectionEvent)],
 ) -> Result<(), sea_orm::DbErr> {
+    let (closing, opening): (Vec<_>, Vec<_>) = collapse(events)
+        .into_iter()
+        .partition(|pending| pending.closes);
     let txn = db.begin().await?;
-    for (target, event) in events {
-        upsert(&txn, target, event).await?;
-    }
+    upsert_rows(&txn, closing.into_iter().map(|p| p.row).collect(), true).await?;
+    upsert_rows(&txn, opening.into_iter().map(|p| p.row).collect(), false).await?;
     txn.commit().await
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ConnectionAction::{Connect, Disconnect};
 
     #[test]
     fn ips_are_normalized() {
@@ -159,5 +226,117 @@ mod tests {
         assert_eq!(normalize_ip(Some("::1")), Some("::1".into()));
         assert_eq!(normalize_ip(Some("not an ip")), None);
         assert_eq!(normalize_ip(None), None);
+    }
+
+    fn target(workspace_id: Uuid, agent: &str) -> EventTarget {
+        let now = Utc::now();
+        EventTarget {
+            workspace: workspace::Model {
+                id: workspace_id,
+                organization_id: Uuid::nil(),
+                owner_id: Uuid::nil(),
+                template_id: Uuid::nil(),
+                name: "ws".into(),
+                ttl_ms: None,
+                autostart_schedule: None,
+                next_start_at: None,
+                last_used_at: now,
+                dormant_at: None,
+                deleting_at: None,
+                automatic_updates: "never".into(),
+                deleted: false,
+                created_at: now,
+                updated_at: now,
+            },
+            agent_name: agent.into(),
+        }
+    }
+
+    fn event(
+        connection_id: Option<Uuid>,
+        action: ConnectionAction,
+        seconds: i64,
+        reason: Option<&str>,
+        code: Option<i32>,
+    ) -> ConnectionEvent {
+        let base = DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z")
+            .map(|t| t.with_timezone(&Utc))
+            .unwrap_or_default();
+        ConnectionEvent {
+            connection_id,
+            action,
+            connection_type: if connection_id.is_some() {
+                ConnectionType::Ssh
+            } else {
+                ConnectionType::WorkspaceApp
+            },
+            time: base + chrono::Duration::seconds(seconds),
+            ip: None,
+            reason: reason.map(str::to_owned),
+            code,
+            user_id: None,
+            user_agent: None,
+            slug_or_port: None,
+        }
+    }
+
+    #[test]
+    fn a_batch_collapses_like_events_applied_one_by_one() {
+        let ws = Uuid::new_v4();
+        let c = Some(Uuid::new_v4());
+        let t = target(ws, "main");
+        let batch = [
+            (t.clone(), event(c, Connect, 0, None, None)),
+            (t.clone(), event(c, Connect, 5, None, None)),
+            (t.clone(), event(c, Disconnect, 10, Some(""), Some(3))),
+            (t.clone(), event(c, Disconnect, 20, Some("second"), Some(4))),
+        ];
+        let rows = collapse(&batch);
+        assert_eq!(rows.len(), 1);
+        let first = &rows[0];
+        assert!(first.closes);
+        assert_eq!(first.row.connect_time, batch[0].1.time);
+        assert_eq!(first.row.disconnect_time, Some(batch[2].1.time));
+        // An empty reason is no reason, so the next disconnect's fills it; the code stays
+        // the first disconnect's.
+        assert_eq!(first.row.disconnect_reason.as_deref(), Some("second"));
+        assert_eq!(first.row.code, Some(3));
+    }
+
+    #[test]
+    fn a_connect_after_a_disconnect_changes_nothing() {
+        let ws = Uuid::new_v4();
+        let c = Some(Uuid::new_v4());
+        let t = target(ws, "main");
+        let batch = [
+            (t.clone(), event(c, Disconnect, 0, Some("gone"), None)),
+            (t.clone(), event(c, Connect, 1, None, None)),
+        ];
+        let rows = collapse(&batch);
+        assert_eq!(rows.len(), 1);
+        assert!(rows[0].closes);
+        assert_eq!(rows[0].row.connect_time, batch[0].1.time);
+        assert_eq!(rows[0].row.disconnect_time, Some(batch[0].1.time));
+        assert_eq!(rows[0].row.code, Some(0));
+    }
+
+    #[test]
+    fn only_the_same_session_on_the_same_agent_collapses() {
+        let ws = Uuid::new_v4();
+        let c = Some(Uuid::new_v4());
+        let batch = [
+            (target(ws, "main"), event(c, Connect, 0, None, None)),
+            (target(ws, "other"), event(c, Connect, 0, None, None)),
+            (
+                target(Uuid::new_v4(), "main"),
+                event(c, Connect, 0, None, None),
+            ),
+            (target(ws, "main"), event(None, Connect, 0, None, Some(200))),
+            (target(ws, "main"), event(None, Connect, 0, None, Some(200))),
+        ];
+        let rows = collapse(&batch);
+        assert_eq!(rows.len(), 5);
+        assert!(rows.iter().all(|p| !p.closes));
+        assert_eq!(rows[3].row.code, Some(200));
     }
 }
