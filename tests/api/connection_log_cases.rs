@@ -22,11 +22,11 @@ struct F {
     ids: [String; 4],
 }
 
-async fn gql_ok(app: &TestApp, token: &str, query: &str, variables: Value) -> Value {
+pub(crate) async fn gql_ok(app: &TestApp, token: &str, query: &str, variables: Value) -> Value {
     app.gql(query, variables, Some(token)).await.data().clone()
 }
 
-async fn workspace_with_agent(
+pub(crate) async fn workspace_with_agent(
     app: &TestApp,
     token: &str,
     template: &str,
@@ -67,7 +67,7 @@ async fn workspace_with_agent(
     (ws, agent, token)
 }
 
-async fn report(app: &TestApp, agent_token: &str, input: Value) {
+pub(crate) async fn report(app: &TestApp, agent_token: &str, input: Value) {
     let body: Value = app
         .client
         .post(format!("{}/graphql", app.address))

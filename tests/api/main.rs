@@ -6,6 +6,7 @@ mod helpers;
 
 mod auth;
 mod cli;
+mod connection_log_acceptance;
 mod connection_log_cases;
 mod connection_logs;
 mod groups;
