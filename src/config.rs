@@ -220,8 +220,13 @@ pub struct ServerConfig {
     /// Deepest GraphQL selection nesting accepted.
     #[arg(long, env = "DEVPLANE_GRAPHQL_MAX_DEPTH", default_value_t = 15)]
     pub graphql_max_depth: usize,
-    /// Highest GraphQL query complexity accepted (each field costs 1, lists multiply).
-    #[arg(long, env = "DEVPLANE_GRAPHQL_MAX_COMPLEXITY", default_value_t = 5000)]
+    /// Highest GraphQL query complexity accepted (each field costs 1, lists multiply). The
+    /// default lets a page of the largest size (1000) select 50 fields per item.
+    #[arg(
+        long,
+        env = "DEVPLANE_GRAPHQL_MAX_COMPLEXITY",
+        default_value_t = 50_000
+    )]
     pub graphql_max_complexity: usize,
     /// Built-in provisioners that run builds inside the server (0: only external ones).
     #[arg(long, env = "DEVPLANE_PROVISIONER_DAEMONS", default_value_t = 1)]

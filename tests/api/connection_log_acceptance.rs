@@ -338,7 +338,6 @@ async fn case_25_every_search_error_has_its_exact_field_and_text() {
 /// Case 25, continued: an unknown organization is a parser error like the others, so it
 /// accumulates with them (first, as `organization` is the first key in §2.2's order).
 #[tokio::test]
-#[ignore = "server bug: an unknown organization name is only reported when the rest of the filter parses (the lookup runs after the parser), so `organization:nope type:telnet` gives only the type validation"]
 async fn case_25_an_unknown_organization_accumulates_with_other_errors() {
     let (app, admin) = licensed().await;
     let input = "organization:nope type:telnet";

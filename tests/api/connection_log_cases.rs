@@ -441,4 +441,20 @@ async fn a_page_costs_the_same_statements_whatever_its_size() {
         costs[1] <= 10,
         "a handful of statements per page: {costs:?}"
     );
+    // Organizations and users are loaded only when the query selects them: one statement
+    // each, here through edges as well as nodes.
+    let cost = |query: &'static str| {
+        let app = &app;
+        let admin = &admin;
+        async move {
+            let before = statements(app).await;
+            app.gql(query, json!({}), Some(admin)).await.data();
+            statements(app).await - before
+        }
+    };
+    let bare = cost("{ connectionLogs(limit: 50) { nodes { id ip } } }").await;
+    let orgs =
+        cost("{ connectionLogs(limit: 50) { edges { node { organization { name } } } } }").await;
+    let all = cost("{ connectionLogs(limit: 50) { nodes { id } edges { node { workspaceOwner { username } webInfo { user { username } } organization { id } } } } }").await;
+    assert_eq!((orgs - bare, all - bare), (1, 2), "{bare} {orgs} {all}");
 }

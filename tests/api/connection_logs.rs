@@ -422,6 +422,14 @@ async fn filters_authorization_and_license() {
         unlicensed.body["errors"][0]["message"],
         "Connection Log is a licensed feature: your deployment is not entitled to it."
     );
+    // The license gate comes before input checks, as in Coder.
+    for (filter, limit) in [("type:telnet", json!(10)), ("", json!(-1))] {
+        let refused = f
+            .app
+            .gql(LOGS, json!({ "f": filter, "limit": limit }), Some(&f.token))
+            .await;
+        assert_eq!(refused.error_code(), "FORBIDDEN", "{filter:?} {limit}");
+    }
 }
 
 #[tokio::test]
@@ -592,6 +600,9 @@ async fn the_cli_lists_the_log() {
             "list",
             "--filter",
             "type:ssh",
+            // The largest page is within the query complexity limit.
+            "--limit",
+            "1000",
             "--url",
             &f.app.address,
             "--token",

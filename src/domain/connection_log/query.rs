@@ -82,36 +82,65 @@ fn lower(column: user::Column) -> Expr {
     Expr::expr(Func::lower(Expr::col((user::Entity, column))))
 }
 
-/// Turns the parsed filter into SQL, resolving `me` and organization names (as the caller:
-/// an organization it cannot read is reported as not existing).
-async fn filter_condition(
+/// The organization an `organization:` filter names, looked up as the caller: one it may
+/// not read does not exist. `Ok(None)` when the filter names no organization.
+async fn organization_named(
     db: &impl ConnectionTrait,
     subject: &Subject,
     filter: &ConnectionLogFilter,
-) -> Result<Condition, Error> {
+) -> Result<Result<Option<Uuid>, FieldError>, sea_orm::DbErr> {
+    let name = match &filter.organization {
+        Some(OrganizationRef::Id(id)) => return Ok(Ok(Some(*id))),
+        Some(OrganizationRef::Name(name)) => name,
+        None => return Ok(Ok(None)),
+    };
+    let scope = ReadScope::compute(subject, Action::Read, Resource::Organization);
+    let found = organization::Entity::find()
+        .filter(
+            Expr::expr(Func::lower(Expr::col(organization::Column::Name))).eq(name.to_lowercase()),
+        )
+        .filter(scope.condition(
+            Some(Expr::col((organization::Entity, organization::Column::Id))),
+            None,
+        ))
+        .one(db)
+        .await?;
+    Ok(found
+        .map(|org| Some(org.id))
+        .ok_or_else(|| search::organization_not_found(name)))
+}
+
+/// Parses the search string and resolves its organization, reporting every problem at
+/// once in Coder's key order (the organization's first).
+async fn parse_and_resolve(
+    db: &impl ConnectionTrait,
+    subject: &Subject,
+    search: &str,
+) -> Result<(ConnectionLogFilter, Option<Uuid>), Error> {
+    let (filter, mut errors) = search::parse_search_query_partially(search);
+    let organization = match organization_named(db, subject, &filter).await? {
+        Ok(id) => id,
+        Err(unknown) => {
+            errors.insert(0, unknown);
+            None
+        }
+    };
+    if errors.is_empty() {
+        Ok((filter, organization))
+    } else {
+        Err(Error::InvalidQuery(errors))
+    }
+}
+
+/// Turns the parsed filter into SQL, resolving `me` to the caller.
+fn filter_condition(
+    subject: &Subject,
+    filter: &ConnectionLogFilter,
+    organization_id: Option<Uuid>,
+) -> Condition {
     let mut cond = Condition::all();
-    match &filter.organization {
-        Some(OrganizationRef::Id(id)) => {
-            cond = cond.add(col(connection_log::Column::OrganizationId).eq(*id))
-        }
-        Some(OrganizationRef::Name(name)) => {
-            let scope = ReadScope::compute(subject, Action::Read, Resource::Organization);
-            let found = organization::Entity::find()
-                .filter(
-                    Expr::expr(Func::lower(Expr::col(organization::Column::Name)))
-                        .eq(name.to_lowercase()),
-                )
-                .filter(scope.condition(
-                    Some(Expr::col((organization::Entity, organization::Column::Id))),
-                    None,
-                ))
-                .one(db)
-                .await?;
-            let org = found
-                .ok_or_else(|| Error::InvalidQuery(vec![search::organization_not_found(name)]))?;
-            cond = cond.add(col(connection_log::Column::OrganizationId).eq(org.id));
-        }
-        None => {}
+    if let Some(id) = organization_id {
+        cond = cond.add(col(connection_log::Column::OrganizationId).eq(id));
     }
     let live_user_named = |name: &str| {
         users_where(
@@ -184,22 +213,23 @@ async fn filter_condition(
             }
         });
     }
-    Ok(cond)
+    cond
 }
 
-/// A page of the log entries `subject` may read that match `filter`. Callers that may read
+/// A page of the log entries `subject` may read that match the search string `search`. Callers that may read
 /// nothing get an empty page, not an error. `count_cap` 0 counts exactly.
 pub async fn list(
     db: &impl ConnectionTrait,
     entitlements: &EntitlementsService,
     subject: &Subject,
-    filter: &ConnectionLogFilter,
+    search: &str,
     page: Page,
     count_cap: u64,
 ) -> Result<LogPage, Error> {
     entitlements.require(FeatureName::ConnectionLog)?;
     let scope = ReadScope::compute(subject, Action::Read, Resource::ConnectionLog);
-    let condition = filter_condition(db, subject, filter).await?;
+    let (filter, organization_id) = parse_and_resolve(db, subject, search).await?;
+    let condition = filter_condition(subject, &filter, organization_id);
     if scope.is_nothing() {
         return Ok(LogPage::default());
     }

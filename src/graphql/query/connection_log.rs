@@ -1,5 +1,7 @@
 //! The connection log query.
 
+use std::collections::HashSet;
+
 use async_graphql::{Context, Object};
 use base64::Engine;
 use chrono::{DateTime, Utc};
@@ -9,6 +11,7 @@ use crate::{
     domain::{
         FieldError,
         connection_log::{self, query::Page},
+        license::FeatureName,
     },
     graphql::{
         context::ContextExt,
@@ -42,6 +45,54 @@ fn decode_cursor(cursor: &str) -> Option<(DateTime<Utc>, Uuid)> {
     ))
 }
 
+/// Loads the organizations and users a page's selection asks for, in one batch each, so
+/// the nested fields read the request's loader cache: a page costs the same statements
+/// whatever its size, independent of the loader's batching window. Nothing is loaded for
+/// fields the query does not select.
+async fn preload_related(
+    ctx: &Context<'_>,
+    rows: &[crate::entity::connection_log::Model],
+) -> Result<()> {
+    let selection = ctx.look_ahead();
+    let selects = |path: &[&str]| {
+        [
+            selection.field("nodes"),
+            selection.field("edges").field("node"),
+        ]
+        .into_iter()
+        .any(|node| path.iter().fold(node, |s, field| s.field(field)).exists())
+    };
+    let mut orgs = HashSet::new();
+    if selects(&["organization"]) {
+        orgs.extend(rows.iter().map(|r| OrganizationId(r.organization_id)));
+    }
+    let mut users = HashSet::new();
+    if selects(&["workspaceOwner"]) {
+        users.extend(rows.iter().map(|r| UserId(r.workspace_owner_id)));
+    }
+    if selects(&["webInfo", "user"]) {
+        users.extend(rows.iter().filter_map(|r| r.user_id.map(UserId)));
+    }
+    let loader = ctx.loader()?;
+    let (loaded_orgs, loaded_users) = tokio::join!(
+        async {
+            if orgs.is_empty() {
+                return Ok(Default::default());
+            }
+            loader.load_many(orgs).await
+        },
+        async {
+            if users.is_empty() {
+                return Ok(Default::default());
+            }
+            loader.load_many(users).await
+        },
+    );
+    loaded_orgs?;
+    loaded_users?;
+    Ok(())
+}
+
 /// Connection log queries.
 #[derive(Default)]
 pub struct ConnectionLogQuery;
@@ -66,6 +117,8 @@ impl ConnectionLogQuery {
     ) -> Result<ConnectionLogConnection> {
         let state = ctx.state()?;
         let subject = ctx.subject()?;
+        // The license gate comes before any input check, as Coder's route middleware does.
+        state.entitlements.require(FeatureName::ConnectionLog)?;
         let page = match (first, &after) {
             (None, None) => {
                 let page = OffsetPage::parse(offset.unwrap_or(0), limit)?;
@@ -97,35 +150,17 @@ impl ConnectionLogQuery {
                 Page::After { after, first: size }
             }
         };
-        let parsed = connection_log::parse_search_query(&filter)
-            .map_err(|errors| ApiError::invalid("Invalid connection search query.", errors))?;
         let cap = state.connection_log_count_cap;
         let result = connection_log::query::list(
             &state.db,
             &state.entitlements,
             subject,
-            &parsed,
+            &filter,
             page,
             cap,
         )
         .await?;
-        // Load the page's organizations and users in one batch each now, so the nested
-        // fields read the request's loader cache: a page costs the same statements
-        // whatever its size, independent of the loader's batching window.
-        let loader = ctx.loader()?;
-        let orgs: std::collections::HashSet<Uuid> =
-            result.rows.iter().map(|r| r.organization_id).collect();
-        let users: std::collections::HashSet<Uuid> = result
-            .rows
-            .iter()
-            .flat_map(|r| std::iter::once(r.workspace_owner_id).chain(r.user_id))
-            .collect();
-        let (loaded_orgs, loaded_users) = tokio::join!(
-            loader.load_many(orgs.into_iter().map(OrganizationId)),
-            loader.load_many(users.into_iter().map(UserId)),
-        );
-        loaded_orgs?;
-        loaded_users?;
+        preload_related(ctx, &result.rows).await?;
         let edges: Vec<ConnectionLogEdge> = result
             .rows
             .iter()

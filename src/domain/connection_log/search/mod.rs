@@ -235,8 +235,24 @@ pub struct InvalidValue(pub String);
 /// order written. A malformed element (`:foo`, `type:ssh:x`) is reported alone, on field `q`.
 /// Never panics.
 pub fn parse_search_query(q: &str) -> Result<ConnectionLogFilter, Vec<FieldError>> {
+    let (filter, errors) = parse_search_query_partially(q);
+    if errors.is_empty() {
+        Ok(filter)
+    } else {
+        Err(errors)
+    }
+}
+
+/// Like [`parse_search_query`], but also gives back the filter of the keys that did parse,
+/// so a caller that resolves `organization:` names can report an unknown one together with
+/// the other errors, in Coder's key order (organization first). After a malformed element
+/// the filter is empty.
+pub fn parse_search_query_partially(q: &str) -> (ConnectionLogFilter, Vec<FieldError>) {
     let query = go_to_lower(q);
-    let terms = SearchTerms::parse(&query, FREE_TEXT_KEY).map_err(|error| vec![error])?;
+    let terms = match SearchTerms::parse(&query, FREE_TEXT_KEY) {
+        Ok(terms) => terms,
+        Err(error) => return (ConnectionLogFilter::default(), vec![error]),
+    };
 
     let mut errors = Vec::new();
     let e = &mut errors;
@@ -262,10 +278,7 @@ pub fn parse_search_query(q: &str) -> Result<ConnectionLogFilter, Vec<FieldError
         ));
     }
 
-    if !errors.is_empty() {
-        return Err(errors);
-    }
-    Ok(ConnectionLogFilter {
+    let filter = ConnectionLogFilter {
         organization,
         workspace_owner,
         workspace_owner_email,
@@ -277,7 +290,8 @@ pub fn parse_search_query(q: &str) -> Result<ConnectionLogFilter, Vec<FieldError
         workspace_id,
         connection_id,
         status,
-    })
+    };
+    (filter, errors)
 }
 
 /// The error for an `organization:` name the caller could not resolve, whether it does not

@@ -695,3 +695,30 @@ fn a_key_named_q_is_an_unknown_key() {
     assert_eq!(fields, ["q", "search"]);
     assert_eq!(errors[0].detail, "\"q\" is not a valid query param");
 }
+
+#[test]
+fn a_partial_parse_keeps_the_keys_that_parsed() {
+    let (filter, errors) = parse_search_query_partially("organization:nope type:telnet");
+    assert_eq!(
+        filter.organization,
+        Some(OrganizationRef::Name("nope".into()))
+    );
+    assert_eq!(filter.connection_type, None);
+    assert_eq!(
+        errors
+            .into_iter()
+            .map(|e| (e.field, e.detail))
+            .collect::<Vec<_>>(),
+        vec![pair(
+            "type",
+            r#"Query param "type" has invalid value: "telnet" is not a valid value"#
+        )]
+    );
+    let (filter, errors) = parse_search_query_partially("organization:nope type:ssh:x");
+    assert_eq!(
+        filter,
+        ConnectionLogFilter::default(),
+        "after a malformed element"
+    );
+    assert_eq!(errors.len(), 1);
+}
