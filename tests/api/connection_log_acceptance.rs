@@ -37,22 +37,14 @@ async fn one_workspace() -> (TestApp, String, String, String) {
 
 /// Reports a batch of events with `reportConnections`; returns how many were recorded.
 async fn report_batch(app: &TestApp, agent_token: &str, events: Vec<Value>) -> i64 {
-    let body: Value = app
-        .client
-        .post(format!("{}/graphql", app.address))
-        .header("Coder-Agent-Token", agent_token)
-        .json(&json!({
-            "query": "mutation($input: [ReportConnectionInput!]!) { reportConnections(input: $input) { recorded } }",
-            "variables": { "input": events },
-        }))
-        .send()
-        .await
-        .expect("sent")
-        .json()
-        .await
-        .expect("json");
-    assert!(body.get("errors").is_none(), "{body}");
-    body["data"]["reportConnections"]["recorded"]
+    let response = app
+        .agent_gql(
+            agent_token,
+            "mutation($input: [ReportConnectionInput!]!) { reportConnections(input: $input) { recorded } }",
+            json!({ "input": events }),
+        )
+        .await;
+    response.data()["reportConnections"]["recorded"]
         .as_i64()
         .expect("recorded")
 }

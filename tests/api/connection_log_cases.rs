@@ -68,18 +68,13 @@ pub(crate) async fn workspace_with_agent(
 }
 
 pub(crate) async fn report(app: &TestApp, agent_token: &str, input: Value) {
-    let body: Value = app
-        .client
-        .post(format!("{}/graphql", app.address))
-        .header("Coder-Agent-Token", agent_token)
-        .json(&json!({ "query": "mutation($input: ReportConnectionInput!) { reportConnection(input: $input) { recorded } }", "variables": { "input": input } }))
-        .send()
-        .await
-        .expect("sent")
-        .json()
-        .await
-        .expect("json");
-    assert!(body.get("errors").is_none(), "{body}");
+    app.agent_gql(
+        agent_token,
+        "mutation($input: ReportConnectionInput!) { reportConnection(input: $input) { recorded } }",
+        json!({ "input": input }),
+    )
+    .await
+    .data();
 }
 
 async fn fixture() -> F {

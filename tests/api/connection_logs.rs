@@ -89,16 +89,9 @@ async fn fixture(extra: &[&str]) -> Fixture {
 impl Fixture {
     async fn report(&self, input: Value) -> Value {
         self.app
-            .client
-            .post(format!("{}/graphql", self.app.address))
-            .header("Coder-Agent-Token", &self.agent_token)
-            .json(&json!({ "query": REPORT, "variables": { "input": input } }))
-            .send()
+            .agent_gql(&self.agent_token, REPORT, json!({ "input": input }))
             .await
-            .expect("sent")
-            .json()
-            .await
-            .expect("json")
+            .body
     }
 
     async fn logs(&self, filter: &str, token: &str) -> crate::helpers::GqlResponse {
@@ -220,20 +213,13 @@ async fn a_batch_records_what_the_same_events_record_one_by_one() {
     f.report(opened(100)).await;
     let batch = f
         .app
-        .client
-        .post(format!("{}/graphql", f.app.address))
-        .header("Coder-Agent-Token", &f.agent_token)
-        .json(&json!({
-            "query": "mutation($input: [ReportConnectionInput!]!) { reportConnections(input: $input) { recorded } }",
-            "variables": { "input": events(100) },
-        }))
-        .send()
-        .await
-        .expect("sent")
-        .json::<Value>()
-        .await
-        .expect("json");
-    assert_eq!(batch["data"]["reportConnections"]["recorded"], 8, "{batch}");
+        .agent_gql(
+            &f.agent_token,
+            "mutation($input: [ReportConnectionInput!]!) { reportConnections(input: $input) { recorded } }",
+            json!({ "input": events(100) }),
+        )
+        .await;
+    assert_eq!(batch.data()["reportConnections"]["recorded"], 8);
 
     let response = f.logs("", &f.token).await;
     let page = &response.data()["connectionLogs"];
@@ -282,14 +268,9 @@ async fn agents_need_their_token_and_report_valid_events() {
     );
     let bad = f
         .app
-        .client
-        .post(format!("{}/graphql", f.app.address))
-        .header("Coder-Agent-Token", "wrong")
-        .json(&json!({ "query": REPORT, "variables": { "input": { "connectionId": Uuid::new_v4(), "action": "CONNECT", "type": "SSH", "time": at(Utc::now(), 0) } } }))
-        .send()
-        .await
-        .expect("sent");
-    assert_eq!(bad.status(), reqwest::StatusCode::UNAUTHORIZED);
+        .agent_gql("wrong", REPORT, json!({ "input": { "connectionId": Uuid::new_v4(), "action": "CONNECT", "type": "SSH", "time": at(Utc::now(), 0) } }))
+        .await;
+    assert_eq!(bad.status, reqwest::StatusCode::UNAUTHORIZED);
 }
 
 #[tokio::test]

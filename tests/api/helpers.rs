@@ -206,14 +206,29 @@ impl TestApp {
 
     /// POSTs an operation, with a token if given.
     pub async fn gql(&self, query: &str, variables: Value, token: Option<&str>) -> GqlResponse {
-        let mut request = self
-            .client
-            .post(format!("{}/graphql", self.address))
-            .header("accept", "application/graphql-response+json")
-            .json(&json!({ "query": query, "variables": variables }));
+        let mut request = self.graphql_request(query, variables);
         if let Some(token) = token {
             request = request.bearer_auth(token);
         }
+        Self::send(request).await
+    }
+
+    /// Sends a GraphQL request as a workspace agent, with its `Coder-Agent-Token`.
+    pub async fn agent_gql(&self, agent_token: &str, query: &str, variables: Value) -> GqlResponse {
+        let request = self
+            .graphql_request(query, variables)
+            .header("Coder-Agent-Token", agent_token);
+        Self::send(request).await
+    }
+
+    fn graphql_request(&self, query: &str, variables: Value) -> reqwest::RequestBuilder {
+        self.client
+            .post(format!("{}/graphql", self.address))
+            .header("accept", "application/graphql-response+json")
+            .json(&json!({ "query": query, "variables": variables }))
+    }
+
+    async fn send(request: reqwest::RequestBuilder) -> GqlResponse {
         let response = request.send().await.expect("request sent");
         let status = response.status();
         let body = response.json().await.expect("JSON body");
