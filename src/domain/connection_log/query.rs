@@ -272,14 +272,14 @@ pub async fn list(
         }
         Page::After { after, first } => {
             let keyed = match after {
+                // A row-value comparison, not the equivalent OR: both engines seek the
+                // (connect_time, id) index to it, so a deep page costs what the first does.
                 Some((time, id)) => ordered.filter(
-                    Condition::any()
-                        .add(col(connection_log::Column::ConnectTime).lt(time))
-                        .add(
-                            Condition::all()
-                                .add(col(connection_log::Column::ConnectTime).eq(time))
-                                .add(col(connection_log::Column::Id).lt(id)),
-                        ),
+                    Expr::tuple([
+                        col(connection_log::Column::ConnectTime),
+                        col(connection_log::Column::Id),
+                    ])
+                    .lt(Expr::tuple([Expr::val(time), Expr::val(id)])),
                 ),
                 None => ordered,
             };
