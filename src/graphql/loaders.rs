@@ -9,7 +9,7 @@ use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
 use crate::{
-    domain::{identity, template, workspace},
+    domain::{by_id::rows_by_id, identity, workspace},
     entity::{
         organization, organization_member, provisioner_job, template as template_entity,
         template_version, user, workspace_agent, workspace_build,
@@ -42,62 +42,6 @@ pub struct OrganizationId(pub Uuid);
 /// Key: the memberships of a user.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct MembershipsOf(pub Uuid);
-
-fn rekey<K: std::hash::Hash + Eq, V>(
-    map: HashMap<Uuid, V>,
-    key: impl Fn(Uuid) -> K,
-) -> HashMap<K, V> {
-    map.into_iter().map(|(id, v)| (key(id), v)).collect()
-}
-
-impl Loader<UserId> for DbLoader {
-    type Value = user::Model;
-    type Error = LoadError;
-    async fn load(&self, keys: &[UserId]) -> Result<HashMap<UserId, Self::Value>, Self::Error> {
-        let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
-        Ok(rekey(
-            identity::users_by_id(&self.db, &ids)
-                .await
-                .map_err(load_error)?,
-            UserId,
-        ))
-    }
-}
-
-impl Loader<OrganizationId> for DbLoader {
-    type Value = organization::Model;
-    type Error = LoadError;
-    async fn load(
-        &self,
-        keys: &[OrganizationId],
-    ) -> Result<HashMap<OrganizationId, Self::Value>, Self::Error> {
-        let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
-        Ok(rekey(
-            identity::organizations_by_id(&self.db, &ids)
-                .await
-                .map_err(load_error)?,
-            OrganizationId,
-        ))
-    }
-}
-
-impl Loader<MembershipsOf> for DbLoader {
-    type Value = Vec<organization_member::Model>;
-    type Error = LoadError;
-    async fn load(
-        &self,
-        keys: &[MembershipsOf],
-    ) -> Result<HashMap<MembershipsOf, Self::Value>, Self::Error> {
-        let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
-        Ok(rekey(
-            identity::memberships_of(&self.db, &ids)
-                .await
-                .map_err(load_error)?,
-            MembershipsOf,
-        ))
-    }
-}
-
 /// Key: a template by id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct TemplateId(pub Uuid);
@@ -111,67 +55,25 @@ pub struct LatestBuildOf(pub Uuid);
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct AgentsOf(pub Uuid);
 
-impl Loader<TemplateId> for DbLoader {
-    type Value = template_entity::Model;
-    type Error = LoadError;
-    async fn load(
-        &self,
-        keys: &[TemplateId],
-    ) -> Result<HashMap<TemplateId, Self::Value>, Self::Error> {
-        let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
-        Ok(rekey(
-            template::templates_by_id(&self.db, &ids)
-                .await
-                .map_err(load_error)?,
-            TemplateId,
-        ))
-    }
+/// Implements `Loader<$key>` with a batch function from ids to values by id.
+macro_rules! batch_loader {
+    ($key:ident => $value:ty, $batch:expr) => {
+        impl Loader<$key> for DbLoader {
+            type Value = $value;
+            type Error = LoadError;
+            async fn load(&self, keys: &[$key]) -> Result<HashMap<$key, Self::Value>, Self::Error> {
+                let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
+                let found = $batch(&self.db, &ids).await.map_err(load_error)?;
+                Ok(found.into_iter().map(|(id, v)| ($key(id), v)).collect())
+            }
+        }
+    };
 }
 
-impl Loader<TemplateVersionId> for DbLoader {
-    type Value = template_version::Model;
-    type Error = LoadError;
-    async fn load(
-        &self,
-        keys: &[TemplateVersionId],
-    ) -> Result<HashMap<TemplateVersionId, Self::Value>, Self::Error> {
-        let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
-        Ok(rekey(
-            template::versions_by_id(&self.db, &ids)
-                .await
-                .map_err(load_error)?,
-            TemplateVersionId,
-        ))
-    }
-}
-
-impl Loader<LatestBuildOf> for DbLoader {
-    type Value = (workspace_build::Model, provisioner_job::Model);
-    type Error = LoadError;
-    async fn load(
-        &self,
-        keys: &[LatestBuildOf],
-    ) -> Result<HashMap<LatestBuildOf, Self::Value>, Self::Error> {
-        let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
-        Ok(rekey(
-            workspace::latest_builds(&self.db, &ids)
-                .await
-                .map_err(load_error)?,
-            LatestBuildOf,
-        ))
-    }
-}
-
-impl Loader<AgentsOf> for DbLoader {
-    type Value = Vec<workspace_agent::Model>;
-    type Error = LoadError;
-    async fn load(&self, keys: &[AgentsOf]) -> Result<HashMap<AgentsOf, Self::Value>, Self::Error> {
-        let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
-        Ok(rekey(
-            workspace::agents_of(&self.db, &ids)
-                .await
-                .map_err(load_error)?,
-            AgentsOf,
-        ))
-    }
-}
+batch_loader!(UserId => user::Model, rows_by_id::<user::Entity>);
+batch_loader!(OrganizationId => organization::Model, rows_by_id::<organization::Entity>);
+batch_loader!(MembershipsOf => Vec<organization_member::Model>, identity::memberships_of);
+batch_loader!(TemplateId => template_entity::Model, rows_by_id::<template_entity::Entity>);
+batch_loader!(TemplateVersionId => template_version::Model, rows_by_id::<template_version::Entity>);
+batch_loader!(LatestBuildOf => (workspace_build::Model, provisioner_job::Model), workspace::latest_builds);
+batch_loader!(AgentsOf => Vec<workspace_agent::Model>, workspace::agents_of);

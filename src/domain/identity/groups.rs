@@ -9,10 +9,10 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::{Error, FieldError, PREBUILDS_SYSTEM_USER_ID, Result, check, users, validate};
+use super::{Error, FieldError, PREBUILDS_SYSTEM_USER_ID, Result, check, validate};
 use crate::{
     authz::{self, Action, Object, Resource, Subject},
-    domain::is_unique_violation,
+    domain::{by_id::rows_by_id, is_unique_violation},
     entity::{group, group_member, organization_member, user},
 };
 
@@ -148,7 +148,7 @@ pub async fn group_members(db: &impl ConnectionTrait, group_id: Uuid) -> Result<
         .into_iter()
         .map(|m| m.user_id)
         .collect();
-    let mut found: Vec<user::Model> = users::users_by_id(db, &ids)
+    let mut found: Vec<user::Model> = rows_by_id::<user::Entity>(db, &ids)
         .await?
         .into_values()
         .filter(|u| !u.deleted)

@@ -17,12 +17,11 @@ pub use groups::{
 };
 pub use organizations::{
     AddMember, CreateOrganization, add_member, create_organization, get_organization, list_members,
-    list_organizations, member_roles, memberships_of, organizations_by_id, remove_member,
-    update_member_roles,
+    list_organizations, member_roles, memberships_of, remove_member, update_member_roles,
 };
 pub use users::{
     CreateUser, FirstUser, create_first_user, create_user, get_user, has_first_user, list_users,
-    login, set_user_status, site_roles_of, subject_for, users_by_id,
+    login, set_user_status, site_roles_of, subject_for,
 };
 
 use super::FieldError;

@@ -12,7 +12,7 @@ use uuid::Uuid;
 use super::{Error, FieldError, Result, check, users, validate};
 use crate::{
     authz::{self, Action, Object, OrgRole, ReadScope, Resource, Subject},
-    domain::is_unique_violation,
+    domain::{by_id::rows_by_id, is_unique_violation},
     entity::{organization, organization_member, user},
 };
 
@@ -128,20 +128,6 @@ pub async fn get_organization(
         .one(db)
         .await?
         .ok_or(Error::NotFound("organization"))
-}
-
-/// Organizations by id, for DataLoaders.
-pub async fn organizations_by_id(
-    db: &impl ConnectionTrait,
-    ids: &[Uuid],
-) -> Result<HashMap<Uuid, organization::Model>> {
-    Ok(organization::Entity::find()
-        .filter(organization::Column::Id.is_in(ids.iter().copied()))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|o| (o.id, o))
-        .collect())
 }
 
 /// The memberships of each of `user_ids`, for DataLoaders.
@@ -281,7 +267,7 @@ pub async fn list_members(
         .all(db)
         .await?;
     let ids: Vec<Uuid> = rows.iter().map(|m| m.user_id).collect();
-    let users = users::users_by_id(db, &ids).await?;
+    let users = rows_by_id::<user::Entity>(db, &ids).await?;
     let mut members: Vec<_> = rows
         .into_iter()
         .filter_map(|m| {

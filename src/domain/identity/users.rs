@@ -1,7 +1,7 @@
 //! Users: the first-user setup, creating users, logging in, suspending, listing, and
 //! building a user's [`Subject`] from its roles and memberships.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
@@ -397,20 +397,6 @@ pub async fn list_users(
         .limit(limit)
         .all(db)
         .await?)
-}
-
-/// Users by id, for DataLoaders (system users included: they appear as group members).
-pub async fn users_by_id(
-    db: &impl ConnectionTrait,
-    ids: &[Uuid],
-) -> Result<HashMap<Uuid, user::Model>> {
-    Ok(user::Entity::find()
-        .filter(user::Column::Id.is_in(ids.iter().copied()))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|u| (u.id, u))
-        .collect())
 }
 
 /// Parses stored role names, skipping unknown ones (a role removed in a later version).

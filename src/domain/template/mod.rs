@@ -12,7 +12,7 @@ pub use file_cache::{FileCache, FileHandle};
 pub use versions::{
     CreateTemplate, CreateTemplateVersion, ScheduleSettings, TemplateSource, create_template,
     create_template_version, get_template, get_template_version, list_templates, list_versions,
-    presets_of, templates_by_id, update_template_schedule, upload_file, versions_by_id,
+    presets_of, update_template_schedule, upload_file,
 };
 
 use super::FieldError;

@@ -718,31 +718,3 @@ pub async fn presets_of(
         })
         .collect())
 }
-
-/// Templates by id, for DataLoaders.
-pub async fn templates_by_id(
-    db: &impl ConnectionTrait,
-    ids: &[Uuid],
-) -> Result<HashMap<Uuid, template::Model>> {
-    Ok(template::Entity::find()
-        .filter(template::Column::Id.is_in(ids.iter().copied()))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|t| (t.id, t))
-        .collect())
-}
-
-/// Versions by id, for DataLoaders.
-pub async fn versions_by_id(
-    db: &impl ConnectionTrait,
-    ids: &[Uuid],
-) -> Result<HashMap<Uuid, template_version::Model>> {
-    Ok(template_version::Entity::find()
-        .filter(template_version::Column::Id.is_in(ids.iter().copied()))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|v| (v.id, v))
-        .collect())
-}

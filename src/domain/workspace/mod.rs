@@ -22,7 +22,7 @@ pub use lifecycle::{
 pub use preview::{ParameterPreview, preview_parameters};
 pub(crate) use queries::is_latest_build;
 pub use queries::{
-    WorkspaceRow, agents_of, builds_by_id, get_workspace, latest_builds, list_workspaces, status_of,
+    WorkspaceRow, agents_of, get_workspace, latest_builds, list_workspaces, status_of,
 };
 
 use super::FieldError;

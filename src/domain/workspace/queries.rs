@@ -99,20 +99,6 @@ pub async fn latest_builds(
     Ok(map)
 }
 
-/// Builds by id, for DataLoaders.
-pub async fn builds_by_id(
-    db: &impl ConnectionTrait,
-    ids: &[Uuid],
-) -> Result<HashMap<Uuid, workspace_build::Model>> {
-    Ok(workspace_build::Entity::find()
-        .filter(workspace_build::Column::Id.is_in(ids.iter().copied()))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|b| (b.id, b))
-        .collect())
-}
-
 /// The agents of each workspace in `ids`, by name.
 pub async fn agents_of(
     db: &impl ConnectionTrait,
