@@ -6,9 +6,9 @@
 use std::collections::HashSet;
 
 use super::form_type::{Form, resolve_form};
-use super::quote::go_quote;
 use super::validation::validation_error;
 use super::{ParameterDefinition, ParameterError, ParameterType, ParameterValidation};
+use crate::domain::go_quote::go_quote;
 
 /// Where a checked value came from: the provider words its messages about the default
 /// differently ("Default value must be a valid option").

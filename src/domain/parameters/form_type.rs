@@ -1,8 +1,8 @@
 //! The provider's `form_type` truth table: which form types a parameter type allows, with and
 //! without options, and which type option values must then have.
 
-use super::quote::go_quote;
 use super::{FormType, ParameterDefinition, ParameterError, ParameterType};
+use crate::domain::go_quote::go_quote;
 
 /// How a parameter is rendered, and the type its option values are checked against.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -8,7 +8,6 @@ mod check;
 mod definition;
 mod error;
 mod form_type;
-mod quote;
 mod resolve;
 mod rules;
 mod validation;

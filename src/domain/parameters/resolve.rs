@@ -5,8 +5,8 @@
 use serde::{Deserialize, Serialize};
 
 use super::check::{Origin, check, monotonic_error};
-use super::quote::go_quote;
 use super::{ParameterDefinition, ParameterError, ParameterErrors};
+use crate::domain::go_quote::go_quote;
 
 /// One stored or supplied parameter value of a build.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

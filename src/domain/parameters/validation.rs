@@ -4,8 +4,8 @@
 use regex::Regex;
 
 use super::check::parse_string_list;
-use super::quote::go_quote;
 use super::{Monotonic, ParameterType, ParameterValidation};
+use crate::domain::go_quote::go_quote;
 
 /// Why the block does not fit the type, whatever the value: the provider reports only the
 /// first problem, in this order.

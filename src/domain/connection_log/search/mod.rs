@@ -23,8 +23,9 @@ use std::str::FromStr;
 use chrono::{DateTime, SecondsFormat, Timelike, Utc};
 use uuid::Uuid;
 
-use self::terms::{SearchTerms, go_quote, go_to_lower};
+use self::terms::{SearchTerms, go_to_lower};
 use crate::domain::FieldError;
+use crate::domain::go_quote::go_quote;
 
 /// Where free text goes. Connection logs have no free-text search, so anything filed here is
 /// reported as an unknown key, as Coder does.

@@ -9,9 +9,8 @@
 //! are stripped from both ends of keys and values, and free text is gathered into one element.
 
 use std::collections::HashMap;
-use std::fmt::Write as _;
 
-use crate::domain::FieldError;
+use crate::domain::{FieldError, go_quote::go_quote};
 
 /// The field Coder reports tokeniser errors under: the whole query string.
 const QUERY_FIELD: &str = "q";
@@ -152,85 +151,4 @@ pub(crate) fn go_to_lower(s: &str) -> String {
             c => c.to_lowercase(),
         })
         .collect()
-}
-
-/// Go's `%q` (`strconv.Quote`): a double-quoted string with Go escapes, so error details read
-/// exactly as Coder's.
-///
-/// Printable characters stay as they are; `"` and `\` are backslash-escaped; control, space
-/// (other than U+0020), format and private-use characters are escaped as `\a`-style, `\xNN`,
-/// `\uNNNN` or `\UNNNNNNNN`. One approximation: Go also escapes code points unassigned in its
-/// Unicode tables, which we cannot tell apart without those tables, so we print them as is.
-pub(crate) fn go_quote(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\u{7}' => out.push_str("\\a"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{b}' => out.push_str("\\v"),
-            c if is_go_printable(c) => out.push(c),
-            // Writing to a String cannot fail.
-            c if u32::from(c) < 0x80 => {
-                let _ = write!(out, "\\x{:02x}", u32::from(c));
-            }
-            c if u32::from(c) < 0x1_0000 => {
-                let _ = write!(out, "\\u{:04x}", u32::from(c));
-            }
-            c => {
-                let _ = write!(out, "\\U{:08x}", u32::from(c));
-            }
-        }
-    }
-    out.push('"');
-    out
-}
-
-/// Go's `unicode.IsPrint`, except for unassigned code points (see [`go_quote`]).
-fn is_go_printable(c: char) -> bool {
-    if c == ' ' {
-        return true;
-    }
-    !(c.is_control() || c.is_whitespace() || is_format(c) || is_private_use(c))
-}
-
-/// Unicode general category Cf (format characters: zero-width joiners, bidi marks, BOM, tags).
-fn is_format(c: char) -> bool {
-    matches!(
-        u32::from(c),
-        0xAD | 0x600..=0x605
-            | 0x61C
-            | 0x6DD
-            | 0x70F
-            | 0x890..=0x891
-            | 0x8E2
-            | 0x180E
-            | 0x200B..=0x200F
-            | 0x202A..=0x202E
-            | 0x2060..=0x2064
-            | 0x2066..=0x206F
-            | 0xFEFF
-            | 0xFFF9..=0xFFFB
-            | 0x110BD
-            | 0x110CD
-            | 0x13430..=0x1343F
-            | 0x1BCA0..=0x1BCA3
-            | 0x1D173..=0x1D17A
-            | 0xE0001
-            | 0xE0020..=0xE007F
-    )
-}
-
-/// Unicode general category Co (private use).
-fn is_private_use(c: char) -> bool {
-    matches!(
-        u32::from(c),
-        0xE000..=0xF8FF | 0xF_0000..=0xF_FFFD | 0x10_0000..=0x10_FFFD
-    )
 }
