@@ -151,6 +151,29 @@ async fn create_workspace(
     response.data()["createWorkspace"].clone()
 }
 
+/// Creates the workspace `dev` with `ttl_ms` from `template` (MAIN_TF's parameters) and runs
+/// its start build; returns its id.
+async fn started_workspace_with_ttl(
+    app: &TestApp,
+    token: &str,
+    template: &str,
+    ttl_ms: u64,
+) -> String {
+    let created = app
+        .gql(
+            CREATE_WORKSPACE,
+            json!({ "input": { "templateId": template, "name": "dev", "ttlMs": ttl_ms, "parameters": [{ "name": "project", "value": "p" }] } }),
+            Some(token),
+        )
+        .await;
+    let id = created.data()["createWorkspace"]["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    run_jobs(app).await;
+    id
+}
+
 #[tokio::test]
 async fn templates_import_parameters_presets_and_agents() {
     let (app, token, org) = setup().await;
@@ -692,18 +715,7 @@ async fn ttl_removal_falls_back_to_the_max_deadline() {
         json!({ "autostopRequirementDaysOfWeek": 127, "autostopRequirementWeeks": 1 }),
     )
     .await;
-    let created = app
-        .gql(
-            CREATE_WORKSPACE,
-            json!({ "input": { "templateId": template, "name": "dev", "ttlMs": 3_600_000u64, "parameters": [{ "name": "project", "value": "p" }] } }),
-            Some(&token),
-        )
-        .await;
-    let id = created.data()["createWorkspace"]["id"]
-        .as_str()
-        .expect("id")
-        .to_owned();
-    run_jobs(&app).await;
+    let id = started_workspace_with_ttl(&app, &token, &template, 3_600_000).await;
     let ws = app.gql(WORKSPACE, json!({ "id": id }), Some(&token)).await;
     let max = ws.data()["workspace"]["maxDeadline"]
         .as_str()
@@ -841,18 +853,7 @@ async fn the_deadline_constraint_maps_to_a_typed_error() {
 async fn ttl_removal_without_a_max_deadline_clears_the_deadline() {
     let (app, token, org) = setup().await;
     let (template, _) = create_template(&app, &token, &org, "docker", MAIN_TF, json!({})).await;
-    let created = app
-        .gql(
-            CREATE_WORKSPACE,
-            json!({ "input": { "templateId": template, "name": "dev", "ttlMs": 7_200_000u64, "parameters": [{ "name": "project", "value": "p" }] } }),
-            Some(&token),
-        )
-        .await;
-    let id = created.data()["createWorkspace"]["id"]
-        .as_str()
-        .expect("id")
-        .to_owned();
-    run_jobs(&app).await;
+    let id = started_workspace_with_ttl(&app, &token, &template, 7_200_000).await;
     let ws = app.gql(WORKSPACE, json!({ "id": id }), Some(&token)).await;
     let deadline = ws.data()["workspace"]["deadline"]
         .as_str()
@@ -880,18 +881,7 @@ async fn ttl_removal_without_a_max_deadline_clears_the_deadline() {
 async fn template_ttl_zero_reaches_existing_workspaces() {
     let (app, token, org) = setup().await;
     let (template, _) = create_template(&app, &token, &org, "docker", MAIN_TF, json!({})).await;
-    let created = app
-        .gql(
-            CREATE_WORKSPACE,
-            json!({ "input": { "templateId": template, "name": "dev", "ttlMs": 3_600_000u64, "parameters": [{ "name": "project", "value": "p" }] } }),
-            Some(&token),
-        )
-        .await;
-    let id = created.data()["createWorkspace"]["id"]
-        .as_str()
-        .expect("id")
-        .to_owned();
-    run_jobs(&app).await;
+    let id = started_workspace_with_ttl(&app, &token, &template, 3_600_000).await;
     let update = "mutation($input: UpdateTemplateScheduleInput!) { updateTemplateSchedule(input: $input) { allowUserAutostop defaultTtlMs } }";
 
     // Users keep their TTL while they may set it.
