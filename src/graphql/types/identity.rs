@@ -153,11 +153,7 @@ impl OrganizationMember {
     }
     /// The organization.
     async fn organization(&self, ctx: &Context<'_>) -> Result<Organization> {
-        ctx.loader()?
-            .load_one(OrganizationId(self.0.organization_id))
-            .await?
-            .map(Organization)
-            .ok_or_else(|| ApiError::new(ErrorCode::NotFound, "The organization no longer exists."))
+        organization_by_id(ctx, self.0.organization_id).await
     }
     /// The user.
     async fn user(&self, ctx: &Context<'_>) -> Result<User> {
@@ -183,6 +179,15 @@ impl OrganizationMember {
     }
 }
 
+/// The organization `id`, through the request's loader; NOT_FOUND once it is gone.
+pub(crate) async fn organization_by_id(ctx: &Context<'_>, id: Uuid) -> Result<Organization> {
+    ctx.loader()?
+        .load_one(OrganizationId(id))
+        .await?
+        .map(Organization)
+        .ok_or_else(|| ApiError::new(ErrorCode::NotFound, "The organization no longer exists."))
+}
+
 /// A named set of organization members with a workspace quota allowance.
 pub struct Group(pub group::Model);
 
@@ -199,11 +204,7 @@ impl Group {
     }
     /// The organization.
     async fn organization(&self, ctx: &Context<'_>) -> Result<Organization> {
-        ctx.loader()?
-            .load_one(OrganizationId(self.0.organization_id))
-            .await?
-            .map(Organization)
-            .ok_or_else(|| ApiError::new(ErrorCode::NotFound, "The organization no longer exists."))
+        organization_by_id(ctx, self.0.organization_id).await
     }
     /// Unique name in the organization.
     async fn name(&self) -> &str {

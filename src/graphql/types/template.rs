@@ -4,14 +4,14 @@ use async_graphql::{Context, Enum, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::{Milliseconds, Organization};
+use super::{Milliseconds, Organization, identity::organization_by_id};
 use crate::{
     domain::{parameters, template as domain},
     entity::{preset_prebuild_schedule, template, template_version, template_version_preset},
     graphql::{
         context::ContextExt,
-        error::{ApiError, ErrorCode, Result},
-        loaders::{OrganizationId, TemplateVersionId},
+        error::{ApiError, Result},
+        loaders::TemplateVersionId,
     },
 };
 
@@ -31,11 +31,7 @@ impl Template {
     }
     /// The organization.
     async fn organization(&self, ctx: &Context<'_>) -> Result<Organization> {
-        ctx.loader()?
-            .load_one(OrganizationId(self.0.organization_id))
-            .await?
-            .map(Organization)
-            .ok_or_else(|| ApiError::new(ErrorCode::NotFound, "The organization no longer exists."))
+        organization_by_id(ctx, self.0.organization_id).await
     }
     /// Unique name in the organization.
     async fn name(&self) -> &str {
