@@ -271,6 +271,40 @@ async fn agents_need_their_token_and_report_valid_events() {
         .agent_gql("wrong", REPORT, json!({ "input": { "connectionId": Uuid::new_v4(), "action": "CONNECT", "type": "SSH", "time": at(Utc::now(), 0) } }))
         .await;
     assert_eq!(bad.status, reqwest::StatusCode::UNAUTHORIZED);
+    // Batches are capped; a refused batch records nothing.
+    let event = |_| json!({ "connectionId": Uuid::new_v4(), "action": "CONNECT", "type": "SSH", "time": at(Utc::now(), 0) });
+    let batch = "mutation($input: [ReportConnectionInput!]!) { reportConnections(input: $input) { recorded } }";
+    let too_many = f
+        .app
+        .agent_gql(
+            &f.agent_token,
+            batch,
+            json!({ "input": (0..1001).map(event).collect::<Vec<_>>() }),
+        )
+        .await;
+    assert_eq!(too_many.error_code(), "BAD_USER_INPUT");
+    assert_eq!(
+        too_many.validations()[0],
+        json!({ "field": "input", "detail": "at most 1000 events per call, got 1001" })
+    );
+    let most = f
+        .app
+        .agent_gql(
+            &f.agent_token,
+            batch,
+            json!({ "input": (0..1000).map(event).collect::<Vec<_>>() }),
+        )
+        .await;
+    assert_eq!(most.data()["reportConnections"]["recorded"], 1000);
+    let logs = f
+        .app
+        .gql(
+            "{ connectionLogs(limit: 1) { totalCount countCap } }",
+            json!({}),
+            Some(&f.token),
+        )
+        .await;
+    assert_eq!(logs.data()["connectionLogs"]["totalCount"], 1000);
 }
 
 #[tokio::test]

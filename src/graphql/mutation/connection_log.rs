@@ -24,6 +24,10 @@ use crate::{
     },
 };
 
+/// The most events one `reportConnections` call may carry; agents that buffer more send
+/// several batches, so no request holds a transaction open for long.
+const MAX_EVENTS_PER_BATCH: usize = 1000;
+
 /// Whether an event opens or closes a connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
 pub enum ConnectionEventAction {
@@ -132,7 +136,8 @@ impl ConnectionLogMutation {
         self.report_connections(ctx, vec![input]).await
     }
 
-    /// Records a batch of the calling agent's events, all or none (agents that buffer).
+    /// Records a batch of the calling agent's events, all or none (agents that buffer): at
+    /// most 1000 events per call.
     async fn report_connections(
         &self,
         ctx: &Context<'_>,
@@ -140,6 +145,18 @@ impl ConnectionLogMutation {
     ) -> Result<ReportConnectionsPayload> {
         let (agent, ws) = ctx.agent()?;
         let state = ctx.state()?;
+        if input.len() > MAX_EVENTS_PER_BATCH {
+            return Err(ApiError::invalid(
+                "Invalid connection events.",
+                vec![FieldError::new(
+                    "input",
+                    format!(
+                        "at most {MAX_EVENTS_PER_BATCH} events per call, got {}",
+                        input.len()
+                    ),
+                )],
+            ));
+        }
         let mut errors = Vec::new();
         let mut events = Vec::new();
         for (i, event) in input.into_iter().enumerate() {
