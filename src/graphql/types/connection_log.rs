@@ -17,6 +17,7 @@ use crate::{
 
 /// How a client connected.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[graphql(remote = "crate::domain::connection_log::ConnectionType")]
 pub enum ConnectionType {
     /// SSH through the agent.
     Ssh,
@@ -30,19 +31,6 @@ pub enum ConnectionType {
     WorkspaceApp,
     /// A forwarded port over HTTP.
     PortForwarding,
-}
-
-impl From<ConnectionType> for DomainType {
-    fn from(t: ConnectionType) -> Self {
-        match t {
-            ConnectionType::Ssh => DomainType::Ssh,
-            ConnectionType::Vscode => DomainType::Vscode,
-            ConnectionType::Jetbrains => DomainType::Jetbrains,
-            ConnectionType::ReconnectingPty => DomainType::ReconnectingPty,
-            ConnectionType::WorkspaceApp => DomainType::WorkspaceApp,
-            ConnectionType::PortForwarding => DomainType::PortForwarding,
-        }
-    }
 }
 
 fn type_of(stored: &str) -> ConnectionType {

@@ -25,6 +25,7 @@ impl From<ParameterInput> for parameters::BuildParameter {
 
 /// Where a previewed value came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[graphql(remote = "crate::domain::parameters::ValueSource")]
 pub enum ParameterValueSource {
     /// The build's preset.
     Preset,
@@ -36,18 +37,6 @@ pub enum ParameterValueSource {
     Default,
     /// Nowhere: required and missing.
     None,
-}
-
-impl From<parameters::ValueSource> for ParameterValueSource {
-    fn from(source: parameters::ValueSource) -> Self {
-        match source {
-            parameters::ValueSource::Preset => Self::Preset,
-            parameters::ValueSource::User => Self::User,
-            parameters::ValueSource::Previous => Self::Previous,
-            parameters::ValueSource::Default => Self::Default,
-            parameters::ValueSource::None => Self::None,
-        }
-    }
 }
 
 /// One problem with a parameter's value.

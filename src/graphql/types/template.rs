@@ -133,6 +133,7 @@ impl Template {
 
 /// How far a version's import has come.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[graphql(remote = "crate::entity::template_version::ImportStatus")]
 pub enum ImportStatus {
     /// Queued.
     Pending,
@@ -142,17 +143,6 @@ pub enum ImportStatus {
     Succeeded,
     /// Failed; see `importError`.
     Failed,
-}
-
-impl From<template_version::ImportStatus> for ImportStatus {
-    fn from(status: template_version::ImportStatus) -> Self {
-        match status {
-            template_version::ImportStatus::Pending => ImportStatus::Pending,
-            template_version::ImportStatus::Running => ImportStatus::Running,
-            template_version::ImportStatus::Succeeded => ImportStatus::Succeeded,
-            template_version::ImportStatus::Failed => ImportStatus::Failed,
-        }
-    }
 }
 
 /// One imported source of a template.

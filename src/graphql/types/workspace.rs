@@ -21,6 +21,7 @@ use crate::{
 
 /// A workspace's state, from its latest build and that build's job.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[graphql(remote = "crate::domain::workspace::WorkspaceStatus")]
 pub enum WorkspaceStatus {
     /// The build waits for a provisioner.
     Pending,
@@ -42,24 +43,6 @@ pub enum WorkspaceStatus {
     Deleting,
     /// Deleted.
     Deleted,
-}
-
-impl From<domain::WorkspaceStatus> for WorkspaceStatus {
-    fn from(status: domain::WorkspaceStatus) -> Self {
-        use domain::WorkspaceStatus as S;
-        match status {
-            S::Pending => Self::Pending,
-            S::Starting => Self::Starting,
-            S::Running => Self::Running,
-            S::Stopping => Self::Stopping,
-            S::Stopped => Self::Stopped,
-            S::Failed => Self::Failed,
-            S::Canceling => Self::Canceling,
-            S::Canceled => Self::Canceled,
-            S::Deleting => Self::Deleting,
-            S::Deleted => Self::Deleted,
-        }
-    }
 }
 
 /// What a build does.
