@@ -115,26 +115,22 @@ fn new_row(target: &EventTarget, event: &ConnectionEvent) -> connection_log::Mod
     }
 }
 
-/// Collapses the batch to one row per session key, giving the same result as upserting the
-/// events one by one: the first event supplies the row, a later connect changes nothing, and
-/// each disconnect field keeps the first value given. A multi-row upsert cannot touch one
-/// row twice, so this must happen before the statement. Web events have no key and stay apart.
-fn collapse(events: &[(EventTarget, ConnectionEvent)]) -> Vec<PendingRow> {
+/// Collapses the batch to one row per session (one target, so the connection id is the
+/// key), giving the same result as upserting the events one by one: the first event
+/// supplies the row, a later connect changes nothing, and each disconnect field keeps the
+/// first value given. A multi-row upsert cannot touch one row twice, so this must happen
+/// before the statement. Web events have no connection id and stay apart.
+fn collapse(target: &EventTarget, events: &[ConnectionEvent]) -> Vec<PendingRow> {
     let mut rows: Vec<PendingRow> = Vec::with_capacity(events.len());
-    let mut by_key: HashMap<(Uuid, Uuid, &str), usize> = HashMap::new();
-    for (target, event) in events {
+    let mut by_session: HashMap<Uuid, usize> = HashMap::new();
+    for event in events {
         let row = new_row(target, event);
         let closes = event.action == ConnectionAction::Disconnect;
         let Some(connection_id) = event.connection_id else {
             rows.push(PendingRow { row, closes });
             continue;
         };
-        let key = (
-            connection_id,
-            target.workspace.id,
-            target.agent_name.as_str(),
-        );
-        match by_key.get(&key) {
+        match by_session.get(&connection_id) {
             Some(&i) if closes => {
                 let first = &mut rows[i];
                 first.closes = true;
@@ -145,7 +141,7 @@ fn collapse(events: &[(EventTarget, ConnectionEvent)]) -> Vec<PendingRow> {
             }
             Some(_) => {}
             None => {
-                by_key.insert(key, rows.len());
+                by_session.insert(connection_id, rows.len());
                 rows.push(PendingRow { row, closes });
             }
         }
@@ -204,13 +200,14 @@ async fn upsert_rows(
     Ok(())
 }
 
-/// Records events, all or none, in one transaction: one multi-row statement per kind of
-/// row rather than one per event.
+/// Records events that happened on `target`, all or none, in one transaction: one
+/// multi-row statement per kind of row rather than one per event.
 pub async fn record(
     db: &DatabaseConnection,
-    events: &[(EventTarget, ConnectionEvent)],
+    target: &EventTarget,
+    events: &[ConnectionEvent],
 ) -> Result<(), sea_orm::DbErr> {
-    let (closing, opening): (Vec<_>, Vec<_>) = collapse(events)
+    let (closing, opening): (Vec<_>, Vec<_>) = collapse(target, events)
         .into_iter()
         .partition(|pending| pending.closes);
     let txn = db.begin().await?;
@@ -291,17 +288,17 @@ mod tests {
         let c = Some(Uuid::new_v4());
         let t = target(ws, "main");
         let batch = [
-            (t.clone(), event(c, Connect, 0, None, None)),
-            (t.clone(), event(c, Connect, 5, None, None)),
-            (t.clone(), event(c, Disconnect, 10, Some(""), Some(3))),
-            (t.clone(), event(c, Disconnect, 20, Some("second"), Some(4))),
+            event(c, Connect, 0, None, None),
+            event(c, Connect, 5, None, None),
+            event(c, Disconnect, 10, Some(""), Some(3)),
+            event(c, Disconnect, 20, Some("second"), Some(4)),
         ];
-        let rows = collapse(&batch);
+        let rows = collapse(&t, &batch);
         assert_eq!(rows.len(), 1);
         let first = &rows[0];
         assert!(first.closes);
-        assert_eq!(first.row.connect_time, batch[0].1.time);
-        assert_eq!(first.row.disconnect_time, Some(batch[2].1.time));
+        assert_eq!(first.row.connect_time, batch[0].time);
+        assert_eq!(first.row.disconnect_time, Some(batch[2].time));
         // An empty reason is no reason, so the next disconnect's fills it; the code stays
         // the first disconnect's.
         assert_eq!(first.row.disconnect_reason.as_deref(), Some("second"));
@@ -314,34 +311,31 @@ mod tests {
         let c = Some(Uuid::new_v4());
         let t = target(ws, "main");
         let batch = [
-            (t.clone(), event(c, Disconnect, 0, Some("gone"), None)),
-            (t.clone(), event(c, Connect, 1, None, None)),
+            event(c, Disconnect, 0, Some("gone"), None),
+            event(c, Connect, 1, None, None),
         ];
-        let rows = collapse(&batch);
+        let rows = collapse(&t, &batch);
         assert_eq!(rows.len(), 1);
         assert!(rows[0].closes);
-        assert_eq!(rows[0].row.connect_time, batch[0].1.time);
-        assert_eq!(rows[0].row.disconnect_time, Some(batch[0].1.time));
+        assert_eq!(rows[0].row.connect_time, batch[0].time);
+        assert_eq!(rows[0].row.disconnect_time, Some(batch[0].time));
         assert_eq!(rows[0].row.code, Some(0));
     }
 
     #[test]
-    fn only_the_same_session_on_the_same_agent_collapses() {
-        let ws = Uuid::new_v4();
-        let c = Some(Uuid::new_v4());
+    fn only_the_same_session_collapses() {
+        let t = target(Uuid::new_v4(), "main");
         let batch = [
-            (target(ws, "main"), event(c, Connect, 0, None, None)),
-            (target(ws, "other"), event(c, Connect, 0, None, None)),
-            (
-                target(Uuid::new_v4(), "main"),
-                event(c, Connect, 0, None, None),
-            ),
-            (target(ws, "main"), event(None, Connect, 0, None, Some(200))),
-            (target(ws, "main"), event(None, Connect, 0, None, Some(200))),
+            event(Some(Uuid::new_v4()), Connect, 0, None, None),
+            event(Some(Uuid::new_v4()), Connect, 0, None, None),
+            event(None, Connect, 0, None, Some(200)),
+            event(None, Connect, 0, None, Some(200)),
         ];
-        let rows = collapse(&batch);
-        assert_eq!(rows.len(), 5);
+        let rows = collapse(&t, &batch);
+        assert_eq!(rows.len(), 4);
         assert!(rows.iter().all(|p| !p.closes));
-        assert_eq!(rows[3].row.code, Some(200));
+        assert_eq!(rows[2].row.code, Some(200));
+        assert!(rows.iter().all(|p| p.row.workspace_id == t.workspace.id));
+        assert!(rows.iter().all(|p| p.row.agent_name == "main"));
     }
 }

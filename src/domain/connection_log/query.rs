@@ -216,8 +216,9 @@ fn filter_condition(
     cond
 }
 
-/// A page of the log entries `subject` may read that match the search string `search`. Callers that may read
-/// nothing get an empty page, not an error. `count_cap` 0 counts exactly.
+/// A page of the log entries `subject` may read that match the search string `search`.
+/// Callers that may read nothing get an empty page, not an error. `count_cap` 0 counts
+/// exactly.
 pub async fn list(
     db: &impl ConnectionTrait,
     entitlements: &EntitlementsService,

@@ -161,20 +161,18 @@ impl ConnectionLogMutation {
         let mut events = Vec::new();
         for (i, event) in input.into_iter().enumerate() {
             match agent_event(event) {
-                Ok(event) => events.push((
-                    EventTarget {
-                        workspace: ws.clone(),
-                        agent_name: agent.name.clone(),
-                    },
-                    event,
-                )),
+                Ok(event) => events.push(event),
                 Err(e) => errors.push(FieldError::new(format!("input[{i}].{}", e.field), e.detail)),
             }
         }
         if !errors.is_empty() {
             return Err(ApiError::invalid("Invalid connection events.", errors));
         }
-        ingest::record(&state.db, &events).await?;
+        let target = EventTarget {
+            workspace: ws.clone(),
+            agent_name: agent.name.clone(),
+        };
+        ingest::record(&state.db, &target, &events).await?;
         Ok(ReportConnectionsPayload {
             recorded: i32::try_from(events.len()).unwrap_or(i32::MAX),
         })
@@ -227,17 +225,11 @@ impl ConnectionLogMutation {
             user_agent: input.user_agent,
             slug_or_port: Some(input.slug_or_port),
         };
-        ingest::record(
-            &state.db,
-            &[(
-                EventTarget {
-                    workspace: ws,
-                    agent_name: agent.name,
-                },
-                event,
-            )],
-        )
-        .await?;
+        let target = EventTarget {
+            workspace: ws,
+            agent_name: agent.name,
+        };
+        ingest::record(&state.db, &target, &[event]).await?;
         Ok(ReportConnectionsPayload { recorded: 1 })
     }
 
