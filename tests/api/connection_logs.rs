@@ -274,27 +274,18 @@ async fn agents_need_their_token_and_report_valid_events() {
     // Batches are capped; a refused batch records nothing.
     let event = |_| json!({ "connectionId": Uuid::new_v4(), "action": "CONNECT", "type": "SSH", "time": at(Utc::now(), 0) });
     let batch = "mutation($input: [ReportConnectionInput!]!) { reportConnections(input: $input) { recorded } }";
-    let too_many = f
-        .app
-        .agent_gql(
-            &f.agent_token,
-            batch,
-            json!({ "input": (0..1001).map(event).collect::<Vec<_>>() }),
-        )
-        .await;
+    let send = |n: usize| {
+        let events: Vec<Value> = (0..n).map(event).collect();
+        f.app
+            .agent_gql(&f.agent_token, batch, json!({ "input": events }))
+    };
+    let too_many = send(1001).await;
     assert_eq!(too_many.error_code(), "BAD_USER_INPUT");
     assert_eq!(
         too_many.validations()[0],
         json!({ "field": "input", "detail": "at most 1000 events per call, got 1001" })
     );
-    let most = f
-        .app
-        .agent_gql(
-            &f.agent_token,
-            batch,
-            json!({ "input": (0..1000).map(event).collect::<Vec<_>>() }),
-        )
-        .await;
+    let most = send(1000).await;
     assert_eq!(most.data()["reportConnections"]["recorded"], 1000);
     let logs = f
         .app
