@@ -39,3 +39,13 @@ impl FieldError {
 pub fn is_unique_violation(err: &DbErr) -> bool {
     matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_)))
 }
+
+/// The error for a failed write: `taken()` when it broke a unique constraint (a name or key
+/// already in use), otherwise the database error itself.
+pub fn unique_or<E: From<DbErr>>(err: DbErr, taken: impl FnOnce() -> E) -> E {
+    if is_unique_violation(&err) {
+        taken()
+    } else {
+        E::from(err)
+    }
+}

@@ -10,7 +10,11 @@ use subtle::ConstantTimeEq;
 use super::{Error, Result, check, users, validate};
 use crate::{
     authz::{self, Action, Object, Resource, Subject},
-    domain::secrets::{random_token, sha256_hex},
+    domain::{
+        FieldError,
+        secrets::{random_token, sha256_hex},
+        unique_or,
+    },
     entity::{
         api_key::{self, ApiKeyLoginType},
         user::{self, UserStatus},
@@ -59,14 +63,12 @@ async fn insert_key(
     .insert(db)
     .await
     .map_err(|e| {
-        if crate::domain::is_unique_violation(&e) {
-            Error::Conflict(vec![crate::domain::FieldError::new(
+        unique_or(e, || {
+            Error::Conflict(vec![FieldError::new(
                 "name",
                 "a token with this name already exists",
             )])
-        } else {
-            Error::Db(e)
-        }
+        })
     })?;
     Ok(ApiToken {
         key,
@@ -103,12 +105,9 @@ pub async fn create_api_token(
     let name = validate::name("name", name, &mut errors);
     let max_seconds = i64::try_from(max_lifetime.as_secs()).unwrap_or(i64::MAX);
     if lifetime_seconds <= 0 {
-        errors.push(crate::domain::FieldError::new(
-            "lifetimeSeconds",
-            "must be positive",
-        ));
+        errors.push(FieldError::new("lifetimeSeconds", "must be positive"));
     } else if lifetime_seconds > max_seconds {
-        errors.push(crate::domain::FieldError::new(
+        errors.push(FieldError::new(
             "lifetimeSeconds",
             format!("must be at most {max_seconds} (the deployment's maximum token lifetime)"),
         ));

@@ -12,7 +12,7 @@ use uuid::Uuid;
 use super::{Error, FieldError, Result, check, users, validate};
 use crate::{
     authz::{self, Action, Object, OrgRole, ReadScope, Resource, Subject},
-    domain::{by_id::rows_by_id, is_unique_violation},
+    domain::{by_id::rows_by_id, unique_or},
     entity::{organization, organization_member, user},
 };
 
@@ -74,14 +74,12 @@ pub async fn create_organization(
     .insert(&txn)
     .await
     .map_err(|e| {
-        if is_unique_violation(&e) {
+        unique_or(e, || {
             Error::Conflict(vec![FieldError::new(
                 "name",
                 "an organization with this name already exists",
             )])
-        } else {
-            Error::Db(e)
-        }
+        })
     })?;
     users::insert_membership(
         &txn,
@@ -187,14 +185,12 @@ pub async fn add_member(
     users::insert_membership(db, now, input.organization_id, input.user_id, &roles)
         .await
         .map_err(|e| {
-            if is_unique_violation(&e) {
+            unique_or(e, || {
                 Error::Conflict(vec![FieldError::new(
                     "userId",
                     "the user is already a member of the organization",
                 )])
-            } else {
-                Error::Db(e)
-            }
+            })
         })
 }
 

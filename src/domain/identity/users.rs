@@ -19,7 +19,7 @@ use super::{
 };
 use crate::{
     authz::{self, Action, Object, OrgRole, ReadScope, Resource, SiteRole, Subject},
-    domain::is_unique_violation,
+    domain::{is_unique_violation, unique_or},
     entity::{
         organization, organization_member, site_config,
         user::{self, LoginType, UserStatus},
@@ -180,13 +180,7 @@ pub async fn create_first_user(
     }
     .insert(&txn)
     .await
-    .map_err(|e| {
-        if is_unique_violation(&e) {
-            Error::FirstUserExists
-        } else {
-            Error::Db(e)
-        }
-    })?;
+    .map_err(|e| unique_or(e, || Error::FirstUserExists))?;
     let user = insert_user(&txn, now, email, username, name, hashed, &[SiteRole::Owner]).await?;
     let org = organization::ActiveModel {
         id: Set(Uuid::new_v4()),

@@ -10,9 +10,10 @@ use uuid::Uuid;
 use crate::{
     authz::{self, Action, Object, Resource, Subject},
     domain::{
-        FieldError, is_unique_violation,
+        FieldError,
         license::{FeatureName, service::EntitlementsService},
         secrets::{random_token, sha256_hex},
+        unique_or,
     },
     entity::provisioner_key,
 };
@@ -69,14 +70,12 @@ pub async fn create_key(
     .insert(db)
     .await
     .map_err(|e| {
-        if is_unique_violation(&e) {
+        unique_or(e, || {
             KeyError::Invalid(vec![FieldError::new(
                 "name",
                 "a key with this name already exists in the organization",
             )])
-        } else {
-            KeyError::Db(e)
-        }
+        })
     })?;
     Ok((model, key))
 }

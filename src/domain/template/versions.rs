@@ -21,9 +21,7 @@ use super::{
 };
 use crate::{
     authz::{self, Action, Object, ReadScope, Resource, Subject},
-    domain::{
-        FieldError, identity::PREBUILDS_SYSTEM_USER_ID, is_unique_violation, parameters, schedule,
-    },
+    domain::{FieldError, identity::PREBUILDS_SYSTEM_USER_ID, parameters, schedule, unique_or},
     entity::{
         file, preset_prebuild_schedule, template, template_version,
         template_version::ImportStatus,
@@ -343,14 +341,12 @@ async fn insert_version(
     .insert(db)
     .await
     .map_err(|e| {
-        if is_unique_violation(&e) {
+        unique_or(e, || {
             Error::Taken(vec![FieldError::new(
                 "templateId",
                 "a version was created concurrently; retry",
             )])
-        } else {
-            Error::Db(e)
-        }
+        })
     })?;
     for preset in &imported.presets {
         let prebuilds = preset.prebuilds.as_ref();
@@ -488,14 +484,12 @@ pub async fn create_template(
     };
     apply_schedule(&mut active, &input.schedule);
     let tmpl = active.insert(&txn).await.map_err(|e| {
-        if is_unique_violation(&e) {
+        unique_or(e, || {
             Error::Taken(vec![FieldError::new(
                 "name",
                 "a template with this name already exists in the organization",
             )])
-        } else {
-            Error::Db(e)
-        }
+        })
     })?;
     let version =
         insert_version(&txn, subject, now, &tmpl, file_id, &imported, String::new()).await?;
