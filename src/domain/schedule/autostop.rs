@@ -573,12 +573,7 @@ pub fn ttl_update_deadline(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn utc(s: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(s)
-            .expect("test timestamp")
-            .with_timezone(&Utc)
-    }
+    use crate::domain::schedule::utc;
 
     fn quiet(raw: &str) -> CronSchedule {
         CronSchedule::parse_quiet_hours(raw).expect("quiet hours")

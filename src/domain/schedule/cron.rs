@@ -655,12 +655,7 @@ pub(super) fn local_fields(t: DateTime<Utc>, tz: Tz) -> (u32, u32, u32, u32, u32
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn utc(s: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(s)
-            .expect("test timestamp")
-            .with_timezone(&Utc)
-    }
+    use crate::domain::schedule::utc;
 
     fn weekly(raw: &str) -> CronSchedule {
         CronSchedule::parse_weekly(raw).expect("valid weekly schedule")

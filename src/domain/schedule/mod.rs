@@ -16,3 +16,11 @@ pub use autostop::{
 };
 pub use cron::{CronError, CronSchedule, ScheduleKind, ShapeError};
 pub use time_range::{ScheduleRange, desired_instances, parse_preset_schedule, schedules_overlap};
+
+/// An RFC 3339 test timestamp in UTC.
+#[cfg(test)]
+fn utc(s: &str) -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::parse_from_rfc3339(s)
+        .expect("test timestamp")
+        .with_timezone(&chrono::Utc)
+}

@@ -137,12 +137,7 @@ pub fn desired_instances(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn utc(s: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(s)
-            .expect("test timestamp")
-            .with_timezone(&Utc)
-    }
+    use crate::domain::schedule::utc;
 
     fn range(cron: &str) -> ScheduleRange {
         parse_preset_schedule(cron, "UTC").expect("valid preset schedule")
