@@ -91,6 +91,16 @@ fn error_response(
     response
 }
 
+/// A refused credential: 401 when it was not accepted, 500 when checking it failed.
+fn refused_credential(api: ApiError) -> Response {
+    let status = if api.code() == ErrorCode::Unauthenticated {
+        StatusCode::UNAUTHORIZED
+    } else {
+        StatusCode::INTERNAL_SERVER_ERROR
+    };
+    error_response(status, api.code(), api.message(), &[])
+}
+
 /// GET /graphql: GraphiQL for browsers, otherwise a query from the query string.
 pub async fn get_graphql(
     State(state): State<HttpState>,
@@ -197,15 +207,7 @@ async fn execute(
         Some(token) => {
             match identity::authenticate(&state.app.db, state.app.clock.now(), token).await {
                 Ok((user, subject)) => Caller(Some(Authenticated { user, subject })),
-                Err(err) => {
-                    let api = ApiError::from(err);
-                    let status = if api.code() == ErrorCode::Unauthenticated {
-                        StatusCode::UNAUTHORIZED
-                    } else {
-                        StatusCode::INTERNAL_SERVER_ERROR
-                    };
-                    return error_response(status, api.code(), api.message(), &[]);
-                }
+                Err(err) => return refused_credential(err.into()),
             }
         }
     };
@@ -215,22 +217,12 @@ async fn execute(
         Some(key) => match provisioner::keys::authenticate_key(&state.app.db, key).await {
             Ok(Some(found)) => ProvisionerCaller(Some(found)),
             Ok(None) => {
-                return error_response(
-                    StatusCode::UNAUTHORIZED,
+                return refused_credential(ApiError::new(
                     ErrorCode::Unauthenticated,
                     "Invalid provisioner key.",
-                    &[],
-                );
+                ));
             }
-            Err(err) => {
-                let api = ApiError::internal(&err);
-                return error_response(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    api.code(),
-                    api.message(),
-                    &[],
-                );
-            }
+            Err(err) => return refused_credential(ApiError::internal(&err)),
         },
     };
 
@@ -239,22 +231,12 @@ async fn execute(
         Some(token) => match workspace::authenticate_agent(&state.app.db, token).await {
             Ok(Some(found)) => AgentCaller(Some(found)),
             Ok(None) => {
-                return error_response(
-                    StatusCode::UNAUTHORIZED,
+                return refused_credential(ApiError::new(
                     ErrorCode::Unauthenticated,
                     "Invalid agent token.",
-                    &[],
-                );
+                ));
             }
-            Err(err) => {
-                let api = ApiError::from(err);
-                return error_response(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    api.code(),
-                    api.message(),
-                    &[],
-                );
-            }
+            Err(err) => return refused_credential(err.into()),
         },
     };
 
