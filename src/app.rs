@@ -117,14 +117,7 @@ impl Application {
             },
         );
 
-        let purged = prometheus::IntCounterVec::new(
-            prometheus::Opts::new(
-                "purged_records_total",
-                "Records deleted by retention, by type.",
-            ),
-            &["type"],
-        )?;
-        metrics.registry().register(Box::new(purged.clone()))?;
+        let purged = crate::scheduler::purge::purged_counter(metrics.registry())?;
         let http_state = HttpState {
             app: state.clone(),
             schema,

@@ -29,6 +29,21 @@ pub struct PurgeJob {
     pub purged: prometheus::IntCounterVec,
 }
 
+/// Creates the purge job's counter of deleted rows by type and registers it in `registry`.
+pub fn purged_counter(
+    registry: &prometheus::Registry,
+) -> Result<prometheus::IntCounterVec, prometheus::Error> {
+    let purged = prometheus::IntCounterVec::new(
+        prometheus::Opts::new(
+            "purged_records_total",
+            "Records deleted by retention, by type.",
+        ),
+        &["type"],
+    )?;
+    registry.register(Box::new(purged.clone()))?;
+    Ok(purged)
+}
+
 /// Deletes up to `batch` of the oldest connection logs before `cutoff`; returns how many.
 async fn delete_connection_logs(
     db: &impl ConnectionTrait,
