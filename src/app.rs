@@ -20,7 +20,10 @@ use crate::{
     },
     graphql::{self, Limits},
     http::{self, HttpLimits, HttpState, metrics::Metrics},
-    scheduler::{Scheduler, purge::PurgeJob},
+    scheduler::{
+        Scheduler,
+        purge::{self, PurgeJob},
+    },
     state::{AppState, AuthSettings},
 };
 
@@ -117,7 +120,7 @@ impl Application {
             },
         );
 
-        let purged = crate::scheduler::purge::purged_counter(metrics.registry())?;
+        let purged = purge::purged_counter(metrics.registry())?;
         let http_state = HttpState {
             app: state.clone(),
             schema,
