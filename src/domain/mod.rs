@@ -4,6 +4,7 @@
 
 pub mod by_id;
 pub mod connection_log;
+pub mod cpu;
 pub mod go_quote;
 pub mod identity;
 pub mod license;

@@ -219,7 +219,7 @@ impl From<template::Error> for ApiError {
                     vec![FieldError::new("files", other.to_string())],
                 ),
             },
-            E::Corrupt(_) | E::Db(_) => ApiError::internal(&err),
+            E::Corrupt(_) | E::Cpu(_) | E::Db(_) => ApiError::internal(&err),
         }
     }
 }

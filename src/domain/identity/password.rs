@@ -1,4 +1,4 @@
-//! Password hashing with argon2id. Hashing is CPU-heavy, so it runs on the blocking pool.
+//! Password hashing with argon2id. Hashing is CPU-heavy, so it runs through [`cpu::run`].
 
 use argon2::{
     Argon2,
@@ -7,10 +7,11 @@ use argon2::{
 use rand::RngCore;
 
 use super::{Error, Result};
+use crate::domain::cpu;
 
 /// Hashes `password` into a PHC string.
 pub async fn hash(password: String) -> Result<String> {
-    tokio::task::spawn_blocking(move || {
+    cpu::run(move || {
         let mut salt = [0u8; 16];
         rand::rng().fill_bytes(&mut salt);
         let salt = SaltString::encode_b64(&salt).map_err(|e| Error::Hashing(e.to_string()))?;
@@ -26,7 +27,7 @@ pub async fn hash(password: String) -> Result<String> {
 /// Whether `password` matches the stored PHC `hash`. A malformed hash (such as the system
 /// user's `none`) never matches.
 pub async fn verify(password: String, hash: String) -> Result<bool> {
-    tokio::task::spawn_blocking(move || {
+    cpu::run(move || {
         let Ok(parsed) = PasswordHash::new(&hash) else {
             return false;
         };

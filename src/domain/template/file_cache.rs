@@ -87,6 +87,14 @@ impl std::ops::Deref for FileHandle {
     }
 }
 
+impl FileHandle {
+    /// The file itself, to hand to work that may outlive this handle (a parse on the
+    /// blocking pool). The cache entry stays counted by the handle only.
+    pub fn shared(&self) -> Arc<CachedFile> {
+        self.file.clone()
+    }
+}
+
 impl Drop for FileHandle {
     fn drop(&mut self) {
         self.cache.release(self.file.id);

@@ -42,6 +42,9 @@ pub enum Error {
     /// Stored data could not be read.
     #[error("corrupt stored data: {0}")]
     Corrupt(String),
+    /// The import could not run to its end.
+    #[error(transparent)]
+    Cpu(#[from] crate::domain::cpu::CpuError),
     /// The database failed.
     #[error(transparent)]
     Db(#[from] DbErr),

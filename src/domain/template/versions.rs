@@ -21,7 +21,9 @@ use super::{
 };
 use crate::{
     authz::{self, Action, Object, ReadScope, Resource, Subject},
-    domain::{FieldError, identity::PREBUILDS_SYSTEM_USER_ID, parameters, schedule, unique_or},
+    domain::{
+        FieldError, cpu, identity::PREBUILDS_SYSTEM_USER_ID, parameters, schedule, unique_or,
+    },
     entity::{
         file, preset_prebuild_schedule, template, template_version,
         template_version::ImportStatus,
@@ -301,7 +303,9 @@ async fn import_source(
             "the file belongs to another organization",
         )]));
     }
-    let imported = import_checked(&handle.sources)?;
+    // HCL parsing of up to 10 MB of sources: CPU-heavy, so off the request threads.
+    let file = handle.shared();
+    let imported = cpu::run(move || import_checked(&file.sources)).await??;
     Ok((file_id, imported))
 }
 
