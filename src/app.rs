@@ -126,6 +126,7 @@ impl Application {
             schema,
             metrics,
             graphiql: config.graphiql,
+            document_limits: config.document_limits(),
         };
         let router = http::build_router(
             http_state,

@@ -6,6 +6,8 @@ use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::graphql::document_limits::DocumentLimits;
+
 /// The devplane command line.
 #[derive(Debug, Parser)]
 #[command(
@@ -228,6 +230,28 @@ pub struct ServerConfig {
         default_value_t = 50_000
     )]
     pub graphql_max_complexity: usize,
+    /// Most lexical tokens in a GraphQL document (names, punctuation and values; not
+    /// whitespace, commas or comments). Checked before the document is parsed.
+    #[arg(long, env = "DEVPLANE_GRAPHQL_MAX_TOKENS", default_value_t = 10_000)]
+    pub graphql_max_tokens: usize,
+    /// Most fields a GraphQL operation may select, counting each fragment at every place it
+    /// is spread.
+    #[arg(long, env = "DEVPLANE_GRAPHQL_MAX_FIELDS", default_value_t = 2_000)]
+    pub graphql_max_fields: u64,
+    /// Most aliased fields in a GraphQL operation (fragments expanded): bounds how often one
+    /// request can repeat the same field or mutation.
+    #[arg(long, env = "DEVPLANE_GRAPHQL_MAX_ALIASES", default_value_t = 30)]
+    pub graphql_max_aliases: u64,
+    /// Most directives in a GraphQL operation (fragments expanded).
+    #[arg(long, env = "DEVPLANE_GRAPHQL_MAX_DIRECTIVES", default_value_t = 50)]
+    pub graphql_max_directives: u64,
+    /// Most fragment spreads in a GraphQL operation (fragments expanded).
+    #[arg(
+        long,
+        env = "DEVPLANE_GRAPHQL_MAX_FRAGMENT_SPREADS",
+        default_value_t = 200
+    )]
+    pub graphql_max_fragment_spreads: u64,
     /// Built-in provisioners that run builds inside the server (0: only external ones).
     #[arg(long, env = "DEVPLANE_PROVISIONER_DAEMONS", default_value_t = 1)]
     pub provisioner_daemons: usize,
@@ -258,6 +282,17 @@ pub struct ServerConfig {
 }
 
 impl ServerConfig {
+    /// The limits every GraphQL document is checked against before it is parsed.
+    pub fn document_limits(&self) -> DocumentLimits {
+        DocumentLimits {
+            max_tokens: self.graphql_max_tokens,
+            max_fields: self.graphql_max_fields,
+            max_aliases: self.graphql_max_aliases,
+            max_directives: self.graphql_max_directives,
+            max_fragment_spreads: self.graphql_max_fragment_spreads,
+        }
+    }
+
     /// The access URL, defaulting to the listen address.
     pub fn access_url(&self, bound: SocketAddr) -> url::Url {
         self.access_url.clone().unwrap_or_else(|| {
@@ -327,5 +362,7 @@ mod tests {
         assert_eq!(config.session_duration, Duration::from_secs(24 * 3600));
         assert_eq!(config.log.log_format, LogFormat::Text);
         assert!(config.graphiql);
+        assert_eq!(config.graphql_max_tokens, 10_000);
+        assert_eq!(config.graphql_max_aliases, 30);
     }
 }

@@ -16,7 +16,7 @@ use crate::{
 /// Results of resolvers.
 pub type Result<T, E = ApiError> = std::result::Result<T, E>;
 
-/// The codes clients can rely on (SPEC §10).
+/// The codes clients can rely on; every error of every response has one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorCode {
     /// No or a bad token.
@@ -31,6 +31,10 @@ pub enum ErrorCode {
     Conflict,
     /// A bug or an outage; details are in the server log.
     InternalServerError,
+    /// The document is not valid GraphQL syntax.
+    GraphqlParseFailed,
+    /// The document does not fit the schema (unknown field, wrong argument, too deep...).
+    GraphqlValidationFailed,
 }
 
 impl ErrorCode {
@@ -43,6 +47,8 @@ impl ErrorCode {
             ErrorCode::BadUserInput => "BAD_USER_INPUT",
             ErrorCode::Conflict => "CONFLICT",
             ErrorCode::InternalServerError => "INTERNAL_SERVER_ERROR",
+            ErrorCode::GraphqlParseFailed => "GRAPHQL_PARSE_FAILED",
+            ErrorCode::GraphqlValidationFailed => "GRAPHQL_VALIDATION_FAILED",
         }
     }
 }

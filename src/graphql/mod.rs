@@ -3,6 +3,7 @@
 //! function, and map the result.
 
 pub mod context;
+pub mod document_limits;
 pub mod error;
 pub mod loaders;
 pub mod mutation;

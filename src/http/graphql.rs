@@ -6,10 +6,7 @@
 use async_graphql::{
     ParseRequestError,
     http::GraphiQLSource,
-    parser::{
-        parse_query,
-        types::{DocumentOperations, OperationType},
-    },
+    parser::types::{DocumentOperations, ExecutableDocument, OperationType},
 };
 use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
 use axum::{
@@ -28,6 +25,7 @@ use crate::{
     domain::{identity, provisioner, workspace},
     graphql::{
         context::{AgentCaller, Authenticated, Caller, ProvisionerCaller},
+        document_limits::{self, DocumentError, DocumentLimits},
         error::{ApiError, ErrorCode},
         loaders::new_loader,
     },
@@ -142,19 +140,67 @@ pub async fn post_graphql(
     }
 }
 
-/// The selected operation's type and name, if the document parses.
-fn selected_operation(request: &async_graphql::Request) -> Option<(OperationType, Option<String>)> {
-    let document = parse_query(&request.query).ok()?;
-    match document.operations {
-        DocumentOperations::Single(op) => Some((op.node.ty, request.operation_name.clone())),
+/// The selected operation's type and name.
+fn selected_operation(
+    document: &ExecutableDocument,
+    operation_name: Option<&str>,
+) -> Option<(OperationType, Option<String>)> {
+    match &document.operations {
+        DocumentOperations::Single(op) => Some((op.node.ty, operation_name.map(str::to_owned))),
         DocumentOperations::Multiple(ops) => {
-            let (found, op) = match request.operation_name.as_deref() {
+            let (found, op) = match operation_name {
                 Some(name) => ops.iter().find(|(n, _)| n.as_str() == name)?,
                 // A document with one named operation needs no operationName.
                 None if ops.len() == 1 => ops.iter().next()?,
                 None => return None,
             };
             Some((op.node.ty, Some(found.to_string())))
+        }
+    }
+}
+
+/// Refuses documents over the limits before anything expensive is done with them, and
+/// parses the rest once (async-graphql reuses the parsed document). A document that does
+/// not parse is passed on, so that async-graphql reports the syntax error.
+fn checked_document(
+    request: &mut async_graphql::Request,
+    limits: &DocumentLimits,
+) -> Result<Parsed, DocumentError> {
+    document_limits::check_source(&request.query, limits)?;
+    let operation_name = request.operation_name.clone();
+    let Ok(document) = request.parsed_query() else {
+        return Ok(Parsed::SyntaxError);
+    };
+    document_limits::check_document(document, limits)?;
+    Ok(Parsed::Document(selected_operation(
+        document,
+        operation_name.as_deref(),
+    )))
+}
+
+/// What the handler learnt from parsing the document itself.
+enum Parsed {
+    /// The document does not parse; async-graphql reports where.
+    SyntaxError,
+    /// The document parsed; the operation to run, if it can be told.
+    Document(Option<(OperationType, Option<String>)>),
+}
+
+/// Gives a code to the errors async-graphql reports itself (syntax, validation, input
+/// coercion), so that every error a client sees has `extensions.code`.
+fn code_uncoded_errors(response: &mut async_graphql::Response, syntax_error: bool) {
+    let code = if syntax_error {
+        ErrorCode::GraphqlParseFailed
+    } else if response.data == async_graphql::Value::Null {
+        // Nothing ran: the document was refused as a whole.
+        ErrorCode::GraphqlValidationFailed
+    } else {
+        ErrorCode::BadUserInput
+    };
+    for error in &mut response.errors {
+        let extensions = error.extensions.get_or_insert_with(Default::default);
+        if extensions.get("code").is_none() {
+            extensions.set("code", code.as_str());
         }
     }
 }
@@ -181,10 +227,21 @@ fn presented_token(headers: &HeaderMap) -> Option<&str> {
 async fn execute(
     state: HttpState,
     headers: HeaderMap,
-    request: async_graphql::Request,
+    mut request: async_graphql::Request,
     is_get: bool,
 ) -> Response {
-    let operation = selected_operation(&request);
+    let (operation, syntax_error) = match checked_document(&mut request, &state.document_limits) {
+        Ok(Parsed::Document(operation)) => (operation, false),
+        Ok(Parsed::SyntaxError) => (None, true),
+        Err(err) => {
+            return error_response(
+                StatusCode::BAD_REQUEST,
+                ErrorCode::BadUserInput,
+                &err.to_string(),
+                &[],
+            );
+        }
+    };
     let operation_name = operation.as_ref().and_then(|(_, name)| name.clone());
     if let Some(name) = &operation_name {
         tracing::Span::current().record("operation", name.as_str());
@@ -245,7 +302,9 @@ async fn execute(
         .data(caller)
         .data(provisioner)
         .data(new_loader(state.app.db.clone()));
-    let mut response = GraphQLResponse::from(state.schema.execute(request).await).into_response();
+    let mut response = state.schema.execute(request).await;
+    code_uncoded_errors(&mut response, syntax_error);
+    let mut response = GraphQLResponse::from(response).into_response();
     let accepts_graphql_json = headers
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())

@@ -24,6 +24,8 @@ pub struct HttpState {
     pub metrics: metrics::Metrics,
     /// Whether GET /graphql serves GraphiQL to browsers.
     pub graphiql: bool,
+    /// Limits every GraphQL document is checked against before it is parsed and run.
+    pub document_limits: crate::graphql::document_limits::DocumentLimits,
 }
 
 /// Builds the router with every route and the middleware stack.

@@ -60,7 +60,8 @@ async fn batches_are_refused() {
 
 #[tokio::test]
 async fn deep_and_expensive_queries_are_refused() {
-    let app = TestApp::spawn().await;
+    // The complexity check is reached through aliases, which have their own lower limit.
+    let app = TestApp::spawn_with(&["--graphql-max-aliases", "100"]).await;
     let token = app.create_first_user().await;
     // 18 levels of selection, past the default limit of 15.
     let mut deep = String::from("id");
@@ -261,5 +262,37 @@ async fn internal_errors_reach_clients_as_a_fixed_message() {
     assert!(
         !message.contains("groups") && !message.contains("relation") && !message.contains("table"),
         "{message}"
+    );
+}
+
+#[tokio::test]
+async fn syntax_and_validation_errors_carry_codes() {
+    let app = TestApp::spawn().await;
+    let cases = [
+        ("{ hasFirstUser", "GRAPHQL_PARSE_FAILED"),
+        ("{ nope }", "GRAPHQL_VALIDATION_FAILED"),
+        ("{ hasFirstUser(x: 1) }", "GRAPHQL_VALIDATION_FAILED"),
+        (
+            "query($a: Int!) { hasFirstUser }",
+            "GRAPHQL_VALIDATION_FAILED",
+        ),
+    ];
+    for (query, code) in cases {
+        let response = app.gql(query, json!({}), None).await;
+        assert_eq!(response.error_code(), code, "{query}: {}", response.body);
+        assert!(response.body["data"].is_null());
+    }
+    // A variable of the wrong type.
+    let response = app
+        .gql(
+            "query($limit: Int!) { users(limit: $limit) { id } }",
+            json!({ "limit": "ten" }),
+            None,
+        )
+        .await;
+    assert_eq!(response.error_code(), "GRAPHQL_VALIDATION_FAILED");
+    assert_eq!(
+        response.body["errors"][0]["message"],
+        "Invalid value for argument \"limit\", expected type \"Int\""
     );
 }
