@@ -6,6 +6,7 @@
 //! scopes — the whole site, one organization, or objects the subject owns — and a subject
 //! holds site roles plus roles in each organization it is a member of.
 
+mod assign;
 mod roles;
 mod scope;
 
@@ -13,6 +14,9 @@ use std::collections::BTreeMap;
 
 use uuid::Uuid;
 
+pub use assign::{
+    NotAssignable, check_org_roles, check_site_roles, may_assign_org_role, may_assign_site_role,
+};
 pub use roles::{OrgRole, SiteRole};
 pub use scope::ReadScope;
 

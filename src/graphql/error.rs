@@ -185,6 +185,10 @@ impl From<identity::Error> for ApiError {
                 ApiError::new(ErrorCode::Unauthenticated, err.to_string())
             }
             E::Forbidden(forbidden) => forbidden.into(),
+            E::NotAssignable(_) | E::OwnRoles | E::SuspendOwner => {
+                ApiError::new(ErrorCode::Forbidden, err.to_string())
+            }
+            E::LastOwner => ApiError::new(ErrorCode::Conflict, err.to_string()),
             E::NotFound(what) => ApiError::new(
                 ErrorCode::NotFound,
                 format!("The {what} does not exist, or you may not see it."),

@@ -16,5 +16,6 @@ mod licenses;
 mod migrations;
 mod organizations;
 mod provisioners;
+mod role_escalation;
 mod schema_sdl;
 mod workspaces;

@@ -183,7 +183,7 @@ async fn organization_roles_reach_only_their_organization() {
 }
 
 #[tokio::test]
-async fn user_admins_create_users_but_not_owners() {
+async fn user_admins_create_members_but_no_other_roles() {
     let app = TestApp::spawn().await;
     let admin = app.create_first_user().await;
     let (_, user_admin) = app.create_user(&admin, "ua", &["USER_ADMIN"]).await;
@@ -191,14 +191,30 @@ async fn user_admins_create_users_but_not_owners() {
         "mutation($input: CreateUserInput!) { createUser(input: $input) { username siteRoles } }";
     let input = |name: &str, roles: serde_json::Value| json!({ "input": { "email": format!("{name}@example.com"), "username": name, "password": "password-1", "siteRoles": roles } });
     let ok = app
+        .gql(create, input("plain", json!(["MEMBER"])), Some(&user_admin))
+        .await;
+    assert_eq!(ok.data()["createUser"]["siteRoles"], json!(["MEMBER"]));
+    let template_admin = app
         .gql(
             create,
             input("tadmin", json!(["TEMPLATE_ADMIN"])),
             Some(&user_admin),
         )
         .await;
+    assert_eq!(template_admin.error_code(), "FORBIDDEN");
     assert_eq!(
-        ok.data()["createUser"]["siteRoles"],
+        template_admin.body["errors"][0]["message"],
+        "You may not assign or remove the role \"template-admin\"."
+    );
+    let by_owner = app
+        .gql(
+            create,
+            input("tadmin", json!(["TEMPLATE_ADMIN"])),
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(
+        by_owner.data()["createUser"]["siteRoles"],
         json!(["MEMBER", "TEMPLATE_ADMIN"])
     );
     let owner = app

@@ -21,7 +21,7 @@ pub use organizations::{
 };
 pub use users::{
     CreateUser, FirstUser, create_first_user, create_user, get_user, has_first_user, list_users,
-    login, set_user_status, site_roles_of, subject_for,
+    login, set_user_status, site_roles_of, subject_for, update_user_roles,
 };
 
 use super::FieldError;
@@ -54,6 +54,18 @@ pub enum Error {
     /// The caller may not do this.
     #[error(transparent)]
     Forbidden(#[from] authz::Forbidden),
+    /// The caller may not grant or take away a role.
+    #[error(transparent)]
+    NotAssignable(#[from] authz::NotAssignable),
+    /// Users may not change their own roles.
+    #[error("You cannot change your own roles.")]
+    OwnRoles,
+    /// Owners cannot be suspended while they hold the role.
+    #[error("You cannot suspend a user with the \"owner\" role. You must remove the role first.")]
+    SuspendOwner,
+    /// The change would leave no active owner.
+    #[error("The last active owner cannot lose the owner role.")]
+    LastOwner,
     /// The object does not exist, or the caller may not see it.
     #[error("{0} not found")]
     NotFound(&'static str),

@@ -157,6 +157,13 @@ fn normalize_roles(mut roles: Vec<OrgRole>) -> Vec<OrgRole> {
     roles
 }
 
+/// `roles` plus the implied organization-member role, which joining or leaving changes too.
+fn with_member(roles: &[OrgRole]) -> Vec<OrgRole> {
+    std::iter::once(OrgRole::OrganizationMember)
+        .chain(roles.iter().copied())
+        .collect()
+}
+
 /// Adds a user to an organization with roles.
 pub async fn add_member(
     db: &DatabaseConnection,
@@ -182,6 +189,7 @@ pub async fn add_member(
         )]));
     }
     let roles = normalize_roles(input.roles);
+    authz::check_org_roles(subject, input.organization_id, &[], &with_member(&roles))?;
     users::insert_membership(db, now, input.organization_id, input.user_id, &roles)
         .await
         .map_err(|e| {
@@ -216,10 +224,20 @@ pub async fn update_member_roles(
         .in_org(input.organization_id)
         .owned_by(input.user_id);
     authz::authorize(subject, Action::Update, &object)?;
+    if input.user_id == subject.user_id {
+        return Err(Error::OwnRoles);
+    }
     let member = find_member(db, input.organization_id, input.user_id).await?;
+    let wanted = normalize_roles(input.roles);
+    authz::check_org_roles(
+        subject,
+        input.organization_id,
+        &member_roles(&member),
+        &wanted,
+    )?;
     let mut active: organization_member::ActiveModel = member.into();
     active.roles = Set(serde_json::Value::Array(
-        normalize_roles(input.roles)
+        wanted
             .into_iter()
             .map(|r| serde_json::Value::String(r.as_str().to_owned()))
             .collect(),
@@ -239,7 +257,14 @@ pub async fn remove_member(
         .in_org(organization_id)
         .owned_by(user_id);
     authz::authorize(subject, Action::Delete, &object)?;
-    find_member(db, organization_id, user_id).await?;
+    let member = find_member(db, organization_id, user_id).await?;
+    // Removing a member takes its roles away: only someone who could have granted them may.
+    authz::check_org_roles(
+        subject,
+        organization_id,
+        &with_member(&member_roles(&member)),
+        &[],
+    )?;
     organization_member::Entity::delete_by_id((organization_id, user_id))
         .exec(db)
         .await?;

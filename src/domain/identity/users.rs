@@ -211,16 +211,11 @@ pub async fn create_user(
     input: CreateUser,
 ) -> Result<user::Model> {
     authz::authorize(subject, Action::Create, &Object::new(Resource::User))?;
-    // Only owners hand out ownership.
-    if input.site_roles.contains(&SiteRole::Owner) && !subject.site_roles.contains(&SiteRole::Owner)
-    {
-        return Err(authz::Forbidden {
-            subject: subject.name.clone(),
-            action: Action::Create,
-            resource: Resource::User,
-        }
-        .into());
-    }
+    let mut site_roles = input.site_roles.clone();
+    site_roles.retain(|r| *r != SiteRole::Member);
+    site_roles.sort();
+    site_roles.dedup();
+    authz::check_site_roles(subject, &[], &site_roles)?;
     let (email, username, name) =
         check_profile(&input.email, &input.username, &input.password, &input.name)?;
     let organization_ids = if input.organization_ids.is_empty() {
@@ -239,11 +234,8 @@ pub async fn create_user(
             Action::Create,
             &Object::new(Resource::OrganizationMember).in_org(org_id),
         )?;
+        authz::check_org_roles(subject, org_id, &[], &[OrgRole::OrganizationMember])?;
     }
-    let mut site_roles = input.site_roles.clone();
-    site_roles.retain(|r| *r != SiteRole::Member);
-    site_roles.sort();
-    site_roles.dedup();
     let hashed = password::hash(input.password).await?;
     let txn = db.begin().await?;
     let user = insert_user(&txn, now, email, username, name, hashed, &site_roles).await?;
@@ -341,10 +333,67 @@ pub async fn set_user_status(
         )]));
     }
     let user = visible_user(db, user_id).await?;
+    // As Coder: an owner must lose the role before being suspended, so the last active
+    // owner can never be locked out.
+    if status != UserStatus::Active && site_roles_of(&user).contains(&SiteRole::Owner) {
+        return Err(Error::SuspendOwner);
+    }
     let mut active: user::ActiveModel = user.into();
     active.status = Set(status);
     active.updated_at = Set(now);
     Ok(active.update(db).await?)
+}
+
+/// Replaces a user's site roles. Nobody changes their own; every role added or removed must
+/// be one the caller may assign; the last active owner keeps the owner role.
+pub async fn update_user_roles(
+    db: &DatabaseConnection,
+    subject: &Subject,
+    now: DateTime<Utc>,
+    user_id: Uuid,
+    roles: Vec<SiteRole>,
+) -> Result<user::Model> {
+    authz::authorize(subject, Action::Update, &Object::new(Resource::User))?;
+    if user_id == subject.user_id {
+        return Err(Error::OwnRoles);
+    }
+    let mut wanted = roles;
+    wanted.retain(|r| *r != SiteRole::Member);
+    wanted.sort();
+    wanted.dedup();
+    let txn = db.begin().await?;
+    // Locks the owners' rows (PostgreSQL) so that two owners demoting each other at once
+    // cannot both succeed; SQLite runs one write transaction at a time anyway.
+    let owners: Vec<user::Model> = user::Entity::find()
+        .filter(user::Column::Deleted.eq(false))
+        .filter(user::Column::IsSystem.eq(false))
+        .filter(
+            Expr::col(user::Column::RbacRoles)
+                .cast_as("TEXT")
+                .like("%\"owner\"%"),
+        )
+        .lock_exclusive()
+        .all(&txn)
+        .await?;
+    let user = visible_user(&txn, user_id).await?;
+    let current = site_roles_of(&user);
+    authz::check_site_roles(subject, &current, &wanted)?;
+    if current.contains(&SiteRole::Owner) && !wanted.contains(&SiteRole::Owner) {
+        let others_active = owners.iter().any(|u| {
+            u.id != user_id
+                && u.status != UserStatus::Suspended
+                && site_roles_of(u).contains(&SiteRole::Owner)
+        });
+        if !others_active {
+            return Err(Error::LastOwner);
+        }
+    }
+    let mut active: user::ActiveModel = user.into();
+    active.rbac_roles = Set(roles_json(&wanted));
+    active.updated_at = Set(now);
+    let user = active.update(&txn).await?;
+    txn.commit().await?;
+    Ok(user)
 }
 
 /// A live, non-system user by id.

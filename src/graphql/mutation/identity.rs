@@ -59,7 +59,7 @@ pub struct CreateUserInput {
     /// Display name.
     #[graphql(default)]
     pub name: String,
-    /// Site roles beyond the implied MEMBER. Only owners may grant OWNER.
+    /// Site roles beyond the implied MEMBER. Only owners may grant any.
     #[graphql(default)]
     pub site_roles: Vec<SiteRoleName>,
     /// Organizations to join; empty means the default organization.
@@ -74,6 +74,16 @@ pub struct UpdateUserStatusInput {
     pub id: Uuid,
     /// ACTIVE to reactivate, SUSPENDED to refuse every login and token.
     pub status: UserStatus,
+}
+
+/// A user's new site roles.
+#[derive(InputObject)]
+pub struct UpdateUserRolesInput {
+    /// The user; not the caller (nobody changes their own roles).
+    pub id: Uuid,
+    /// The complete set of site roles beyond the implied MEMBER. Owners may assign every
+    /// role; user admins none beyond MEMBER.
+    pub site_roles: Vec<SiteRoleName>,
 }
 
 /// A new organization.
@@ -252,7 +262,8 @@ impl IdentityMutation {
         Ok(User(user))
     }
 
-    /// Suspends or reactivates a user.
+    /// Suspends or reactivates a user. Nobody suspends themselves, and an owner must lose the
+    /// OWNER role before being suspended.
     async fn update_user_status(
         &self,
         ctx: &Context<'_>,
@@ -265,6 +276,25 @@ impl IdentityMutation {
             state.clock.now(),
             input.id,
             input.status.into(),
+        )
+        .await?;
+        Ok(User(user))
+    }
+
+    /// Replaces a user's site roles. Every role added or removed must be one the caller may
+    /// assign; nobody changes their own roles; the last active owner keeps OWNER.
+    async fn update_user_roles(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateUserRolesInput,
+    ) -> Result<User> {
+        let state = ctx.state()?;
+        let user = identity::update_user_roles(
+            &state.db,
+            ctx.subject()?,
+            state.clock.now(),
+            input.id,
+            input.site_roles.into_iter().map(Into::into).collect(),
         )
         .await?;
         Ok(User(user))
@@ -309,7 +339,8 @@ impl IdentityMutation {
         Ok(OrganizationMember(member))
     }
 
-    /// Replaces a member's organization roles.
+    /// Replaces a member's organization roles. Every role added or removed must be one the
+    /// caller may assign in the organization; nobody changes their own roles.
     async fn update_organization_member_roles(
         &self,
         ctx: &Context<'_>,
