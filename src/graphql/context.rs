@@ -10,16 +10,10 @@ use super::{
     error::{ApiError, Result},
     loaders::DbLoader,
 };
-use crate::{authz::Subject, entity::user, state::AppState};
+use crate::{authz::Subject, domain::identity, state::AppState};
 
 /// The caller of one request, as the HTTP layer authenticated it.
-#[derive(Debug, Clone)]
-pub struct Authenticated {
-    /// The user row.
-    pub user: user::Model,
-    /// The user's roles, for authorization.
-    pub subject: Subject,
-}
+pub type Authenticated = identity::Authentication;
 
 /// Request data: the caller, if any token was presented and valid.
 #[derive(Debug, Clone, Default)]

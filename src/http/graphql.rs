@@ -24,7 +24,7 @@ use super::{
 use crate::{
     domain::{identity, provisioner, workspace},
     graphql::{
-        context::{AgentCaller, Authenticated, Caller, ProvisionerCaller},
+        context::{AgentCaller, Caller, ProvisionerCaller},
         document_limits::{self, DocumentError, DocumentLimits},
         error::{ApiError, ErrorCode},
         loaders::new_loader,
@@ -263,7 +263,7 @@ async fn execute(
         None => Caller(None),
         Some(token) => {
             match identity::authenticate(&state.app.db, state.app.clock.now(), token).await {
-                Ok((user, subject)) => Caller(Some(Authenticated { user, subject })),
+                Ok(authentication) => Caller(Some(authentication)),
                 Err(err) => return refused_credential(err.into()),
             }
         }

@@ -18,4 +18,5 @@ mod organizations;
 mod provisioners;
 mod role_escalation;
 mod schema_sdl;
+mod token_revocation;
 mod workspaces;

@@ -4,6 +4,7 @@
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder,
 };
 use subtle::ConstantTimeEq;
 
@@ -124,13 +125,25 @@ pub async fn create_api_token(
     .await
 }
 
+/// Who a presented token belongs to.
+#[derive(Debug, Clone)]
+pub struct Authentication {
+    /// The id of the token used (its public part), so `logout` can delete it.
+    pub key_id: String,
+    /// The user.
+    pub user: user::Model,
+    /// The user's roles.
+    pub subject: Subject,
+}
+
 /// Turns a presented token into its user and [`Subject`], refusing malformed, unknown and
-/// expired tokens and suspended or deleted users.
+/// expired tokens and suspended or deleted users. A deleted token is unknown, so it stops
+/// working on the next request.
 pub async fn authenticate(
     db: &impl ConnectionTrait,
     now: DateTime<Utc>,
     token: &str,
-) -> Result<(user::Model, Subject)> {
+) -> Result<Authentication> {
     let (id, secret) = token
         .split_once('-')
         .filter(|(id, secret)| id.len() == ID_LEN && secret.len() == SECRET_LEN)
@@ -163,7 +176,64 @@ pub async fn authenticate(
         users::touch_last_seen(db, user.id, now).await?;
     }
     let subject = users::subject_for(db, &user).await?;
-    Ok((user, subject))
+    Ok(Authentication {
+        key_id: key.id,
+        user,
+        subject,
+    })
+}
+
+/// The named API tokens of `user_id`, newest first (sessions are not listed). Users read
+/// their own; reading another user's needs the right to read its keys (owners).
+pub async fn list_api_tokens(
+    db: &impl ConnectionTrait,
+    subject: &Subject,
+    user_id: uuid::Uuid,
+) -> Result<Vec<api_key::Model>> {
+    authz::authorize(
+        subject,
+        Action::Read,
+        &Object::new(Resource::ApiKey).owned_by(user_id),
+    )?;
+    Ok(api_key::Entity::find()
+        .filter(api_key::Column::UserId.eq(user_id))
+        .filter(api_key::Column::LoginType.eq(ApiKeyLoginType::Token))
+        .order_by_desc(api_key::Column::CreatedAt)
+        .order_by_asc(api_key::Column::Id)
+        .all(db)
+        .await?)
+}
+
+/// Deletes a token (API token or session) by its id; it is refused from the next request
+/// on. A token the subject may not delete is reported as not found, so ids cannot be probed.
+pub async fn delete_api_token(
+    db: &impl ConnectionTrait,
+    subject: &Subject,
+    key_id: &str,
+) -> Result<api_key::Model> {
+    if key_id.len() != ID_LEN || !key_id.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return Err(Error::NotFound("API token"));
+    }
+    let key = api_key::Entity::find_by_id(key_id.to_owned())
+        .one(db)
+        .await?
+        .ok_or(Error::NotFound("API token"))?;
+    let object = Object::new(Resource::ApiKey).owned_by(key.user_id);
+    if !authz::is_allowed(subject, Action::Delete, &object) {
+        return Err(Error::NotFound("API token"));
+    }
+    api_key::Entity::delete_by_id(key.id.clone())
+        .exec(db)
+        .await?;
+    Ok(key)
+}
+
+/// Ends the session of the token a request was made with, by deleting that token.
+pub async fn logout(
+    db: &impl ConnectionTrait,
+    authentication: &Authentication,
+) -> Result<api_key::Model> {
+    delete_api_token(db, &authentication.subject, &authentication.key_id).await
 }
 
 #[cfg(test)]

@@ -11,7 +11,10 @@ mod validate;
 use sea_orm::DbErr;
 use uuid::Uuid;
 
-pub use api_keys::{ApiToken, authenticate, create_api_token, create_session};
+pub use api_keys::{
+    ApiToken, Authentication, authenticate, create_api_token, create_session, delete_api_token,
+    list_api_tokens, logout,
+};
 pub use groups::{
     CreateGroup, UpdateGroup, create_group, get_group, group_members, list_groups, update_group,
 };

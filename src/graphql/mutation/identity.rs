@@ -9,7 +9,7 @@ use crate::{
         context::ContextExt,
         error::Result,
         types::{
-            AuthPayload, CreateApiTokenPayload, Group, Organization, OrganizationMember,
+            ApiKey, AuthPayload, CreateApiTokenPayload, Group, Organization, OrganizationMember,
             OrganizationRole, SiteRoleName, User, UserStatus,
         },
     },
@@ -240,6 +240,19 @@ impl IdentityMutation {
             key: token.key,
             token: token.token,
         })
+    }
+
+    /// Deletes an API token or session token by its id (the part before the dash); it is
+    /// refused from the next request on. Users delete their own; owners anyone's.
+    async fn delete_api_token(&self, ctx: &Context<'_>, id: String) -> Result<ApiKey> {
+        let key = identity::delete_api_token(&ctx.state()?.db, ctx.subject()?, &id).await?;
+        Ok(ApiKey(key))
+    }
+
+    /// Signs out: deletes the token this request was made with.
+    async fn logout(&self, ctx: &Context<'_>) -> Result<ApiKey> {
+        let key = identity::logout(&ctx.state()?.db, ctx.caller()?).await?;
+        Ok(ApiKey(key))
     }
 
     /// Creates a user with site roles, in the given organizations (default: the default one).

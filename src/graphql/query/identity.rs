@@ -9,7 +9,7 @@ use crate::{
         context::ContextExt,
         error::Result,
         pagination::OffsetPage,
-        types::{Group, Organization, User},
+        types::{ApiKey, Group, Organization, User},
     },
 };
 
@@ -28,6 +28,19 @@ impl IdentityQuery {
     /// the deployment. Needs no token.
     async fn has_first_user(&self, ctx: &Context<'_>) -> Result<bool> {
         Ok(identity::has_first_user(&ctx.state()?.db).await?)
+    }
+
+    /// Named API tokens, newest first (session tokens are not listed): the caller's, or
+    /// with `userId` another user's (owners only). Secrets are never shown.
+    async fn api_tokens(&self, ctx: &Context<'_>, user_id: Option<Uuid>) -> Result<Vec<ApiKey>> {
+        let caller = ctx.caller()?;
+        let rows = identity::list_api_tokens(
+            &ctx.state()?.db,
+            &caller.subject,
+            user_id.unwrap_or(caller.user.id),
+        )
+        .await?;
+        Ok(rows.into_iter().map(ApiKey).collect())
     }
 
     /// The organizations the caller may read, by name.
