@@ -11,6 +11,7 @@ use crate::{
     config::ServerConfig,
     db,
     domain::{
+        identity::login_throttle::LoginThrottle,
         license::{
             service::{EntitlementsService, LicenseUsageCheck},
             verify::LicenseKeys,
@@ -110,6 +111,10 @@ impl Application {
             auth: AuthSettings {
                 session_duration: config.session_duration,
                 max_token_lifetime: config.max_token_lifetime,
+                login_throttle: LoginThrottle::new(
+                    config.login_max_failures,
+                    config.login_failure_window,
+                ),
             },
         };
         let schema = graphql::build_schema(
@@ -127,6 +132,7 @@ impl Application {
             metrics,
             graphiql: config.graphiql,
             document_limits: config.document_limits(),
+            trusted_proxies: config.trusted_proxies.clone(),
         };
         let router = http::build_router(
             http_state,
@@ -197,9 +203,13 @@ impl Application {
             .state
             .entitlements
             .spawn_refresher(self.background.entitlements_refresh, stop.clone());
-        axum::serve(self.listener, self.router)
-            .with_graceful_shutdown(shutdown)
-            .await?;
+        axum::serve(
+            self.listener,
+            self.router
+                .into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await?;
         // Let the background work finish what it is doing, then close the pool.
         stop.cancel();
         refresher.await.ok();

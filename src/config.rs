@@ -213,6 +213,18 @@ pub struct ServerConfig {
     /// Longest lifetime `createApiToken` accepts (e.g. `30d`, `365d`).
     #[arg(long, env = "DEVPLANE_MAX_TOKEN_LIFETIME", default_value = "365d", value_parser = humantime::parse_duration)]
     pub max_token_lifetime: Duration,
+    /// Failed logins allowed per account and per client address in each
+    /// `--login-failure-window`; beyond, logins are refused until the window ends (0: no limit).
+    #[arg(long, env = "DEVPLANE_LOGIN_MAX_FAILURES", default_value_t = 10)]
+    pub login_max_failures: u32,
+    /// The window the failed-login limit counts over.
+    #[arg(long, env = "DEVPLANE_LOGIN_FAILURE_WINDOW", default_value = "1m", value_parser = humantime::parse_duration)]
+    pub login_failure_window: Duration,
+    /// Reverse proxies whose `X-Forwarded-For` header names the real client (comma-separated
+    /// addresses or CIDR ranges, e.g. `10.0.0.0/8`). Requests from anywhere else are
+    /// attributed to their own address.
+    #[arg(long, env = "DEVPLANE_TRUSTED_PROXIES", value_delimiter = ',', value_parser = crate::http::client_address::parse_trusted_proxy)]
+    pub trusted_proxies: Vec<ipnet::IpNet>,
     /// Requests that take longer are answered with 408.
     #[arg(long, env = "DEVPLANE_REQUEST_TIMEOUT", default_value = "60s", value_parser = humantime::parse_duration)]
     pub request_timeout: Duration,

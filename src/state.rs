@@ -8,8 +8,8 @@ use sea_orm::DatabaseConnection;
 use crate::{
     clock::Clock,
     domain::{
-        license::service::EntitlementsService, provisioner::daemon::Wakeup, template::FileCache,
-        workspace::UsageCheck,
+        identity::login_throttle::LoginThrottle, license::service::EntitlementsService,
+        provisioner::daemon::Wakeup, template::FileCache, workspace::UsageCheck,
     },
 };
 
@@ -20,6 +20,8 @@ pub struct AuthSettings {
     pub session_duration: Duration,
     /// Longest lifetime an API token may ask for.
     pub max_token_lifetime: Duration,
+    /// The failed-login limits.
+    pub login_throttle: LoginThrottle,
 }
 
 /// Shared application state; cheap to clone.

@@ -63,6 +63,8 @@ pub struct ApiError {
     code: ErrorCode,
     message: String,
     validations: Vec<FieldError>,
+    /// Further `extensions` entries, such as `retryAfterSeconds`.
+    extra: Vec<(&'static str, async_graphql::Value)>,
 }
 
 impl ApiError {
@@ -72,7 +74,18 @@ impl ApiError {
             code,
             message: message.into(),
             validations: Vec::new(),
+            extra: Vec::new(),
         }
+    }
+
+    /// The same error with one more `extensions` entry.
+    pub fn with_extension(
+        mut self,
+        name: &'static str,
+        value: impl Into<async_graphql::Value>,
+    ) -> Self {
+        self.extra.push((name, value.into()));
+        self
     }
 
     /// An input error listing every invalid field.
@@ -81,6 +94,17 @@ impl ApiError {
             code: ErrorCode::BadUserInput,
             message: message.into(),
             validations,
+            extra: Vec::new(),
+        }
+    }
+
+    /// A clash with stored values, listing the fields that clashed.
+    pub fn conflict(validations: Vec<FieldError>) -> Self {
+        Self {
+            code: ErrorCode::Conflict,
+            message: "A value is already in use.".into(),
+            validations,
+            extra: Vec::new(),
         }
     }
 
@@ -114,9 +138,13 @@ impl ApiError {
             code,
             message,
             validations,
+            extra,
         } = self;
         async_graphql::Error::new(message).extend_with(|_, ext| {
             ext.set("code", code.as_str());
+            for (name, value) in extra {
+                ext.set(name, value);
+            }
             if !validations.is_empty() {
                 let list: Vec<async_graphql::Value> = validations
                     .iter()
@@ -175,12 +203,12 @@ impl From<identity::Error> for ApiError {
         use identity::Error as E;
         match err {
             E::Invalid(fields) => ApiError::invalid("The input is invalid.", fields),
-            E::Conflict(fields) => ApiError {
-                code: ErrorCode::Conflict,
-                message: "A value is already in use.".into(),
-                validations: fields,
-            },
+            E::Conflict(fields) => ApiError::conflict(fields),
             E::FirstUserExists => ApiError::new(ErrorCode::Conflict, err.to_string()),
+            E::Throttled {
+                retry_after_seconds,
+            } => ApiError::new(ErrorCode::Forbidden, err.to_string())
+                .with_extension("retryAfterSeconds", retry_after_seconds),
             E::InvalidCredentials | E::Unauthenticated(_) | E::Suspended => {
                 ApiError::new(ErrorCode::Unauthenticated, err.to_string())
             }
@@ -212,11 +240,7 @@ impl From<template::Error> for ApiError {
             E::ImportFailed(fields) => {
                 ApiError::invalid("The template version could not be imported.", fields)
             }
-            E::Taken(fields) => ApiError {
-                code: ErrorCode::Conflict,
-                message: "A value is already in use.".into(),
-                validations: fields,
-            },
+            E::Taken(fields) => ApiError::conflict(fields),
             E::NotFound(what) => ApiError::new(
                 ErrorCode::NotFound,
                 format!("The {what} does not exist, or you may not see it."),
@@ -243,11 +267,7 @@ impl From<workspace::Error> for ApiError {
                 ApiError::invalid("Unable to validate parameters", fields)
             }
             E::Conflict(message) => ApiError::new(ErrorCode::Conflict, message),
-            E::Taken(fields) => ApiError {
-                code: ErrorCode::Conflict,
-                message: "A value is already in use.".into(),
-                validations: fields,
-            },
+            E::Taken(fields) => ApiError::conflict(fields),
             E::NotFound(what) => ApiError::new(
                 ErrorCode::NotFound,
                 format!("The {what} does not exist, or you may not see it."),

@@ -9,8 +9,11 @@ use async_graphql::{
     parser::types::{DocumentOperations, ExecutableDocument, OperationType},
 };
 use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
+use std::net::SocketAddr;
+
 use axum::{
-    extract::State,
+    Extension,
+    extract::{ConnectInfo, State},
     http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{Html, IntoResponse, Response},
 };
@@ -18,13 +21,14 @@ use serde_json::json;
 
 use super::{
     HttpState,
+    client_address::client_address,
     metrics::GraphqlOperation,
     middleware::{AGENT_TOKEN, PROVISIONER_KEY, SESSION_TOKEN},
 };
 use crate::{
     domain::{identity, provisioner, workspace},
     graphql::{
-        context::{AgentCaller, Caller, ProvisionerCaller},
+        context::{AgentCaller, Caller, ClientAddress, ProvisionerCaller},
         document_limits::{self, DocumentError, DocumentLimits},
         error::{ApiError, ErrorCode},
         loaders::new_loader,
@@ -99,9 +103,13 @@ fn refused_credential(api: ApiError) -> Response {
     error_response(status, api.code(), api.message(), &[])
 }
 
+/// The peer address axum records for each connection, when served with connect info.
+type Peer = Option<Extension<ConnectInfo<SocketAddr>>>;
+
 /// GET /graphql: GraphiQL for browsers, otherwise a query from the query string.
 pub async fn get_graphql(
     State(state): State<HttpState>,
+    peer: Peer,
     headers: HeaderMap,
     request: Result<GraphQLRequest<Rejection>, Rejection>,
 ) -> Response {
@@ -123,7 +131,7 @@ pub async fn get_graphql(
         return response;
     }
     match request {
-        Ok(request) => execute(state, headers, request.into_inner(), true).await,
+        Ok(request) => execute(state, peer, headers, request.into_inner(), true).await,
         Err(rejection) => rejection.into_response(),
     }
 }
@@ -131,11 +139,12 @@ pub async fn get_graphql(
 /// POST /graphql: one operation in a JSON body.
 pub async fn post_graphql(
     State(state): State<HttpState>,
+    peer: Peer,
     headers: HeaderMap,
     request: Result<GraphQLRequest<Rejection>, Rejection>,
 ) -> Response {
     match request {
-        Ok(request) => execute(state, headers, request.into_inner(), false).await,
+        Ok(request) => execute(state, peer, headers, request.into_inner(), false).await,
         Err(rejection) => rejection.into_response(),
     }
 }
@@ -226,6 +235,7 @@ fn presented_token(headers: &HeaderMap) -> Option<&str> {
 
 async fn execute(
     state: HttpState,
+    peer: Peer,
     headers: HeaderMap,
     mut request: async_graphql::Request,
     is_get: bool,
@@ -297,7 +307,13 @@ async fn execute(
         },
     };
 
+    let client = client_address(
+        peer.map(|Extension(ConnectInfo(address))| address),
+        &headers,
+        &state.trusted_proxies,
+    );
     let request = request
+        .data(ClientAddress(client))
         .data(agent)
         .data(caller)
         .data(provisioner)

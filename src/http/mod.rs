@@ -1,6 +1,7 @@
 //! The HTTP surface: the router, its middleware, and the non-GraphQL routes (health,
 //! metrics, the web UI). Transport only; everything else happens in `graphql` and `domain`.
 
+pub mod client_address;
 mod graphql;
 mod health;
 pub mod metrics;
@@ -26,6 +27,8 @@ pub struct HttpState {
     pub graphiql: bool,
     /// Limits every GraphQL document is checked against before it is parsed and run.
     pub document_limits: crate::graphql::document_limits::DocumentLimits,
+    /// Proxies whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 /// Builds the router with every route and the middleware stack.

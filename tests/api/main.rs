@@ -13,6 +13,7 @@ mod document_limits;
 mod groups;
 mod http_hygiene;
 mod licenses;
+mod login_limits;
 mod migrations;
 mod organizations;
 mod provisioners;

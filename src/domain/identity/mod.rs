@@ -3,6 +3,7 @@
 
 mod api_keys;
 mod groups;
+pub mod login_throttle;
 mod organizations;
 mod password;
 mod users;
@@ -23,8 +24,8 @@ pub use organizations::{
     list_organizations, member_roles, memberships_of, remove_member, update_member_roles,
 };
 pub use users::{
-    CreateUser, FirstUser, create_first_user, create_user, get_user, has_first_user, list_users,
-    login, set_user_status, site_roles_of, subject_for, update_user_roles,
+    CreateUser, FirstUser, LoginAttempt, create_first_user, create_user, get_user, has_first_user,
+    list_users, login, set_user_status, site_roles_of, subject_for, update_user_roles,
 };
 
 use super::FieldError;
@@ -51,6 +52,12 @@ pub enum Error {
     /// The token is missing, malformed, unknown or expired.
     #[error("{0}")]
     Unauthenticated(&'static str),
+    /// Too many failed logins for this account or from this client.
+    #[error("Too many failed login attempts. Try again in {retry_after_seconds} seconds.")]
+    Throttled {
+        /// Seconds until logins are accepted again.
+        retry_after_seconds: i64,
+    },
     /// The user is suspended.
     #[error("Your account is suspended. Contact an administrator to reactivate it.")]
     Suspended,

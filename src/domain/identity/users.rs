@@ -14,8 +14,8 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::{
-    ApiToken, Error, FieldError, PREBUILDS_SYSTEM_USER_ID, Result, api_keys, check, password,
-    validate,
+    ApiToken, Error, FieldError, PREBUILDS_SYSTEM_USER_ID, Result, api_keys, check,
+    login_throttle::LoginThrottle, password, validate,
 };
 use crate::{
     authz::{self, Action, Object, OrgRole, ReadScope, Resource, SiteRole, Subject},
@@ -256,8 +256,42 @@ pub async fn create_user(
     Ok(user)
 }
 
-/// Checks an email and password, and creates a session token.
+/// Who is logging in, and from where (for the failed-login limits).
+#[derive(Debug, Clone)]
+pub struct LoginAttempt {
+    /// The email as typed.
+    pub email: String,
+    /// The password as typed.
+    pub password: String,
+    /// The client's address, when known.
+    pub client: Option<std::net::IpAddr>,
+}
+
+/// Checks an email and password, and creates a session token. Failed attempts are limited
+/// per account and per client by `throttle`.
 pub async fn login(
+    db: &DatabaseConnection,
+    throttle: &LoginThrottle,
+    now: DateTime<Utc>,
+    attempt: LoginAttempt,
+    session_lifetime: std::time::Duration,
+) -> Result<(user::Model, ApiToken)> {
+    let LoginAttempt {
+        email,
+        password,
+        client,
+    } = attempt;
+    throttle
+        .attempt(now, &email, client)
+        .map_err(|throttled| Error::Throttled {
+            retry_after_seconds: std::cmp::max(throttled.retry_after.num_seconds(), 1),
+        })?;
+    let (user, token) = check_credentials(db, now, &email, password, session_lifetime).await?;
+    throttle.succeeded(&email, client);
+    Ok((user, token))
+}
+
+async fn check_credentials(
     db: &DatabaseConnection,
     now: DateTime<Utc>,
     email: &str,

@@ -204,13 +204,20 @@ impl IdentityMutation {
     }
 
     /// Signs in with email and password and returns a session token. Needs no token.
+    /// Failed logins are limited per account and per client address; beyond the limit the
+    /// answer is FORBIDDEN with `extensions.retryAfterSeconds`, whether the account exists
+    /// or not.
     async fn login(&self, ctx: &Context<'_>, input: LoginInput) -> Result<AuthPayload> {
         let state = ctx.state()?;
         let (user, token) = identity::login(
             &state.db,
+            &state.auth.login_throttle,
             state.clock.now(),
-            &input.email,
-            input.password,
+            identity::LoginAttempt {
+                email: input.email,
+                password: input.password,
+                client: ctx.client_address(),
+            },
             state.auth.session_duration,
         )
         .await?;
