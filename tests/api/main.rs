@@ -16,4 +16,5 @@ mod migrations;
 mod organizations;
 mod provisioners;
 mod schema_sdl;
+mod slow_clients;
 mod workspaces;
