@@ -1,18 +1,25 @@
 //! Database connections for both engines: SQLite (the embedded default, in WAL mode) and
 //! PostgreSQL (production), plus running the migrations.
 
-use std::{path::Path, time::Duration};
+use std::{future::Future, path::Path, time::Duration};
 
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{
     ConnectOptions, Database, DatabaseBackend, DatabaseConnection, DbErr,
-    sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous},
+    sqlx::{
+        self, Connection,
+        sqlite::{SqliteJournalMode, SqliteSynchronous},
+    },
 };
 
 use crate::config::DatabaseConfig;
 
 /// Where `devplane server` keeps its data when no `--database-url` is given.
 pub const DEFAULT_SQLITE_PATH: &str = ".devplane/devplane.db";
+
+/// Key of the PostgreSQL advisory lock taken while migrating: "devplane" in ASCII, unlikely to
+/// be another application's key in a shared database.
+const MIGRATION_LOCK: i64 = i64::from_be_bytes(*b"devplane");
 
 /// Errors while opening or migrating the database.
 #[derive(Debug, thiserror::Error)]
@@ -26,6 +33,9 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// The lock that keeps servers from migrating at the same time could not be taken.
+    #[error("cannot take the migration lock")]
+    MigrationLock(#[source] sqlx::Error),
     /// Connecting or migrating failed.
     #[error(transparent)]
     Db(#[from] DbErr),
@@ -68,10 +78,51 @@ pub async fn connect(url: &str, max_connections: Option<u32>) -> Result<Database
     Ok(Database::connect(options).await?)
 }
 
-/// Applies every pending migration.
+/// Applies every pending migration, one server at a time.
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), Error> {
-    Migrator::up(db, None).await?;
-    Ok(())
+    with_migration_lock(db, Migrator::up(db, None)).await
+}
+
+/// Rolls back the last `steps` applied migrations (all with `None`), one server at a time.
+pub async fn roll_back(db: &DatabaseConnection, steps: Option<u32>) -> Result<(), Error> {
+    with_migration_lock(db, Migrator::down(db, steps)).await
+}
+
+/// Runs `change` holding a PostgreSQL advisory lock. Replicas starting together would
+/// otherwise run the same DDL at once and fail on duplicate catalog rows; with the lock the
+/// later one waits, then finds nothing pending. The lock lives on a connection detached from
+/// the pool, so `change` still has the whole pool, even a pool of one. SQLite takes no lock:
+/// its database is one server's file.
+async fn with_migration_lock(
+    db: &DatabaseConnection,
+    change: impl Future<Output = Result<(), DbErr>>,
+) -> Result<(), Error> {
+    if !is_postgres(db) {
+        return Ok(change.await?);
+    }
+    let mut lock = db
+        .get_postgres_connection_pool()
+        .acquire()
+        .await
+        .map_err(Error::MigrationLock)?
+        .detach();
+    let free: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1)")
+        .bind(MIGRATION_LOCK)
+        .fetch_one(&mut lock)
+        .await
+        .map_err(Error::MigrationLock)?;
+    if !free {
+        tracing::info!("another server is migrating this database; waiting for it");
+        sqlx::query("SELECT pg_advisory_lock($1)")
+            .bind(MIGRATION_LOCK)
+            .execute(&mut lock)
+            .await
+            .map_err(Error::MigrationLock)?;
+    }
+    let changed = change.await;
+    // Ending the session releases the lock, whether or not the change succeeded.
+    lock.close().await.ok();
+    Ok(changed?)
 }
 
 /// Whether the connection talks to PostgreSQL (as opposed to SQLite).

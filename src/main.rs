@@ -51,11 +51,11 @@ async fn migrate(args: MigrateArgs) -> anyhow::Result<()> {
     let connection = db::connect(&url, args.database.database_max_connections).await?;
     match args.action {
         MigrateAction::Up => {
-            Migrator::up(&connection, None).await?;
+            db::migrate(&connection).await?;
             println!("migrations applied");
         }
         MigrateAction::Down => {
-            Migrator::down(&connection, args.steps).await?;
+            db::roll_back(&connection, args.steps).await?;
             println!("migrations rolled back");
         }
         MigrateAction::Status => {

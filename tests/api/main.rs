@@ -17,4 +17,5 @@ mod organizations;
 mod provisioners;
 mod schema_sdl;
 mod slow_clients;
+mod startup;
 mod workspaces;

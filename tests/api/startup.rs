@@ -1,0 +1,63 @@
+//! Starting up: replicas migrating one PostgreSQL database together.
+
+use std::sync::Arc;
+
+use chrono::Utc;
+use devplane::{app::Application, clock::ManualClock};
+use migration::{Migrator, MigratorTrait};
+use sea_orm::{ConnectionTrait, Statement};
+
+use crate::helpers::{PG_ENV, TestDatabase, server_config};
+
+fn on_postgres() -> bool {
+    std::env::var(PG_ENV).is_ok_and(|url| !url.is_empty())
+}
+
+async fn count(db: &impl ConnectionTrait, sql: &str) -> i64 {
+    let row = db
+        .query_one_raw(Statement::from_string(db.get_database_backend(), sql))
+        .await
+        .expect("query")
+        .expect("row");
+    row.try_get::<i64>("", "n").expect("count")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn servers_starting_together_on_one_postgres_database_migrate_it_once() {
+    if !on_postgres() {
+        eprintln!("skipped: only PostgreSQL databases are shared by replicas (set {PG_ENV})");
+        return;
+    }
+    for round in 0..4 {
+        let database = TestDatabase::create().await;
+        // Every other round with a pool of one: the lock must not need a pooled connection.
+        let pool: &[&str] = if round % 2 == 0 {
+            &[]
+        } else {
+            &["--database-max-connections", "1"]
+        };
+        let config = server_config(database.url(), pool);
+        let clock = Arc::new(ManualClock::new(Utc::now()));
+        let (first, second) = tokio::join!(
+            Application::build(&config, clock.clone()),
+            Application::build(&config, clock.clone()),
+        );
+        let first = first.unwrap_or_else(|err| panic!("round {round}, first server: {err:?}"));
+        let second = second.unwrap_or_else(|err| panic!("round {round}, second server: {err:?}"));
+
+        let db = &first.state().db;
+        assert_eq!(
+            count(db, "SELECT COUNT(*) AS n FROM seaql_migrations").await,
+            i64::try_from(Migrator::migrations().len()).expect("few migrations"),
+            "round {round}"
+        );
+        assert_eq!(
+            count(db, "SELECT COUNT(*) AS n FROM users WHERE is_system").await,
+            1,
+            "round {round}: the data migrations ran once"
+        );
+        for app in [first, second] {
+            app.state().db.clone().close().await.ok();
+        }
+    }
+}
