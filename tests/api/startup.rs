@@ -1,6 +1,11 @@
-//! Starting up: replicas migrating one PostgreSQL database together.
+//! Starting up: replicas migrating one PostgreSQL database together, and an unreachable
+//! database reported quickly, once, with its cause.
 
-use std::sync::Arc;
+use std::{
+    process::Stdio,
+    sync::Arc,
+    time::{Duration, Instant},
+};
 
 use chrono::Utc;
 use devplane::{app::Application, clock::ManualClock};
@@ -59,5 +64,44 @@ async fn servers_starting_together_on_one_postgres_database_migrate_it_once() {
         for app in [first, second] {
             app.state().db.clone().close().await.ok();
         }
+    }
+}
+
+#[tokio::test]
+async fn an_unreachable_database_fails_fast_and_names_its_cause_once() {
+    let commands: [&[&str]; 2] = [&["server", "--listen-address", "127.0.0.1:0"], &["migrate"]];
+    for command in commands {
+        let started = Instant::now();
+        let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_devplane"))
+            .args(command)
+            .args(["--database-url", "postgres://postgres@127.0.0.1:1/x"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("devplane runs");
+        let output = tokio::time::timeout(Duration::from_secs(30), child.wait_with_output())
+            .await
+            .unwrap_or_else(|_| panic!("{command:?} still running after 30s"))
+            .expect("output");
+        let took = started.elapsed();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(!output.status.success(), "{command:?} succeeded: {stderr}");
+        assert!(
+            took < Duration::from_secs(10),
+            "{command:?} took {took:?}: {stderr}"
+        );
+        assert_eq!(
+            stderr.matches("Connection refused").count(),
+            1,
+            "{command:?}: {stderr}"
+        );
+        assert_eq!(
+            stderr.matches("127.0.0.1:1").count(),
+            1,
+            "{command:?}: {stderr}"
+        );
+        assert!(!stderr.contains("timed out"), "{command:?}: {stderr}");
     }
 }
