@@ -20,7 +20,7 @@ use crate::{
         template::FileCache,
     },
     graphql::{self, Limits},
-    http::{self, HttpLimits, HttpState, metrics::Metrics},
+    http::{self, HttpLimits, HttpState, metrics::Metrics, serve::ServeSettings},
     scheduler::{
         Scheduler,
         purge::{self, PurgeJob},
@@ -69,6 +69,7 @@ pub struct Application {
     background: BackgroundSettings,
     listener: TcpListener,
     router: axum::Router,
+    serve: ServeSettings,
     address: SocketAddr,
     state: AppState,
 }
@@ -151,6 +152,12 @@ impl Application {
             },
             listener,
             router,
+            serve: ServeSettings {
+                header_read_timeout: config.header_read_timeout,
+                max_pending_connections: config.max_pending_connections,
+                max_pending_connections_per_client: config.max_pending_connections_per_client,
+                shutdown_grace: config.shutdown_grace,
+            },
             address,
             state,
         })
@@ -166,12 +173,14 @@ impl Application {
         &self.state
     }
 
-    /// Serves until SIGTERM or ctrl-c, then finishes in-flight requests.
+    /// Serves until SIGTERM or ctrl-c, then finishes in-flight requests (within the grace
+    /// period).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.run_until(shutdown_signal()).await
     }
 
-    /// Serves until `shutdown` completes, then finishes in-flight requests.
+    /// Serves until `shutdown` completes, then finishes in-flight requests (within the grace
+    /// period) and stops the background work.
     pub async fn run_until(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
@@ -203,13 +212,7 @@ impl Application {
             .state
             .entitlements
             .spawn_refresher(self.background.entitlements_refresh, stop.clone());
-        axum::serve(
-            self.listener,
-            self.router
-                .into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(shutdown)
-        .await?;
+        http::serve::serve(self.listener, self.router, self.serve, shutdown).await;
         // Let the background work finish what it is doing, then close the pool.
         stop.cancel();
         refresher.await.ok();

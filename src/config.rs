@@ -2,7 +2,7 @@
 //! environment fallback (flag, then environment, then default), documented once here; the
 //! README's configuration table mirrors these doc comments.
 
-use std::{net::SocketAddr, path::PathBuf, time::Duration};
+use std::{net::SocketAddr, num::NonZeroUsize, path::PathBuf, time::Duration};
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
@@ -231,6 +231,28 @@ pub struct ServerConfig {
     /// Largest request body accepted, in bytes; larger ones get 413.
     #[arg(long, env = "DEVPLANE_MAX_BODY_BYTES", default_value_t = 10 * 1024 * 1024)]
     pub max_body_bytes: usize,
+    /// Longest a client may take to send a request's headers; the connection is closed after.
+    /// It also closes keep-alive connections left idle that long between requests.
+    #[arg(long, env = "DEVPLANE_HEADER_READ_TIMEOUT", default_value = "10s", value_parser = parse_positive_duration)]
+    pub header_read_timeout: Duration,
+    /// Most connections held open at once before their first request's headers are complete;
+    /// further connections are closed at once. Default 512: well under the common 1024
+    /// open-files limit, leaving room for connections that are being served.
+    #[arg(long, env = "DEVPLANE_MAX_PENDING_CONNECTIONS", default_value = "512")]
+    pub max_pending_connections: NonZeroUsize,
+    /// The same cap per client address (per /64 for IPv6), so that one client cannot take
+    /// every slot. Well-behaved clients, reverse proxies included, hold a slot only for the
+    /// instant it takes to send their headers.
+    #[arg(
+        long,
+        env = "DEVPLANE_MAX_PENDING_CONNECTIONS_PER_CLIENT",
+        default_value = "32"
+    )]
+    pub max_pending_connections_per_client: NonZeroUsize,
+    /// On shutdown, how long in-flight requests may still run before their connections are
+    /// cut. Default 25s: within Kubernetes' 30s termination grace, with time left to stop.
+    #[arg(long, env = "DEVPLANE_SHUTDOWN_GRACE", default_value = "25s", value_parser = humantime::parse_duration)]
+    pub shutdown_grace: Duration,
     /// Deepest GraphQL selection nesting accepted.
     #[arg(long, env = "DEVPLANE_GRAPHQL_MAX_DEPTH", default_value_t = 15)]
     pub graphql_max_depth: usize,
@@ -328,6 +350,15 @@ fn parse_retention(value: &str) -> Result<Retention, String> {
     Ok(Retention((!duration.is_zero()).then_some(duration)))
 }
 
+/// A duration above zero (a zero timeout would refuse everything).
+fn parse_positive_duration(value: &str) -> Result<Duration, String> {
+    match humantime::parse_duration(value) {
+        Ok(duration) if duration.is_zero() => Err("must be more than 0".to_owned()),
+        Ok(duration) => Ok(duration),
+        Err(err) => Err(err.to_string()),
+    }
+}
+
 /// Accepts only filters tracing understands, so a typo fails at start rather than silently.
 fn parse_log_filter(value: &str) -> Result<String, String> {
     tracing_subscriber::EnvFilter::try_new(value)
@@ -376,5 +407,23 @@ mod tests {
         assert!(config.graphiql);
         assert_eq!(config.graphql_max_tokens, 10_000);
         assert_eq!(config.graphql_max_aliases, 30);
+        assert_eq!(config.header_read_timeout, Duration::from_secs(10));
+        assert_eq!(config.shutdown_grace, Duration::from_secs(25));
+        assert_eq!(config.max_pending_connections.get(), 512);
+        assert_eq!(config.max_pending_connections_per_client.get(), 32);
+    }
+
+    #[test]
+    fn timeouts_and_caps_refuse_zero() {
+        for flag in [
+            "--header-read-timeout=0s",
+            "--max-pending-connections=0",
+            "--max-pending-connections-per-client=0",
+        ] {
+            assert!(
+                Cli::try_parse_from(["devplane", "server", flag]).is_err(),
+                "{flag}"
+            );
+        }
     }
 }

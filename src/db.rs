@@ -1,18 +1,35 @@
 //! Database connections for both engines: SQLite (the embedded default, in WAL mode) and
 //! PostgreSQL (production), plus running the migrations.
 
-use std::{path::Path, time::Duration};
+use std::{future::Future, path::Path, str::FromStr, time::Duration};
 
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{
     ConnectOptions, Database, DatabaseBackend, DatabaseConnection, DbErr,
-    sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous},
+    sqlx::{
+        self, Connection,
+        postgres::{PgConnectOptions, PgConnection},
+        sqlite::{SqliteJournalMode, SqliteSynchronous},
+    },
 };
 
 use crate::config::DatabaseConfig;
 
 /// Where `devplane server` keeps its data when no `--database-url` is given.
 pub const DEFAULT_SQLITE_PATH: &str = ".devplane/devplane.db";
+
+/// Longest wait for the start-up connection check (TCP, TLS, authentication): a server that
+/// does not answer by then is reported as such instead of waited for.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Longest a statement waits for a pooled connection, opening one included. Statements take
+/// milliseconds, so waiting longer means the database is stuck or the pool too small, and
+/// failing the request says so sooner than the request timeout would.
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Key of the PostgreSQL advisory lock taken while migrating: "devplane" in ASCII, unlikely to
+/// be another application's key in a shared database.
+const MIGRATION_LOCK: i64 = i64::from_be_bytes(*b"devplane");
 
 /// Errors while opening or migrating the database.
 #[derive(Debug, thiserror::Error)]
@@ -26,6 +43,29 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// The PostgreSQL URL does not parse.
+    #[error("invalid database URL")]
+    Url(#[source] sqlx::Error),
+    /// The PostgreSQL server is unreachable or refused the connection.
+    #[error("cannot connect to PostgreSQL at {target}")]
+    Connect {
+        /// Host and port, or socket folder.
+        target: String,
+        /// Why.
+        #[source]
+        source: sqlx::Error,
+    },
+    /// The PostgreSQL server did not answer in time.
+    #[error("no answer from PostgreSQL at {target} within {}", humantime::format_duration(*after))]
+    ConnectTimeout {
+        /// Host and port, or socket folder.
+        target: String,
+        /// How long it was given.
+        after: Duration,
+    },
+    /// The lock that keeps servers from migrating at the same time could not be taken.
+    #[error("cannot take the migration lock")]
+    MigrationLock(#[source] sqlx::Error),
     /// Connecting or migrating failed.
     #[error(transparent)]
     Db(#[from] DbErr),
@@ -47,15 +87,19 @@ pub fn resolve_url(config: &DatabaseConfig) -> Result<String, Error> {
     Ok(format!("sqlite://{DEFAULT_SQLITE_PATH}?mode=rwc"))
 }
 
-/// Opens a pool for `url`, tuned for its engine.
+/// Opens a pool for `url`, tuned for its engine. On PostgreSQL, fails within a few seconds
+/// with the cause when the server cannot be reached.
 pub async fn connect(url: &str, max_connections: Option<u32>) -> Result<DatabaseConnection, Error> {
     let is_sqlite = url.starts_with("sqlite:");
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        check_postgres(url).await?;
+    }
     let mut options = ConnectOptions::new(url.to_owned());
     options
         // sqlx logs every statement at INFO by default.
         .sqlx_logging(false)
         .sqlx_slow_statements_logging_settings(log::LevelFilter::Warn, Duration::from_secs(1))
-        .acquire_timeout(Duration::from_secs(30))
+        .acquire_timeout(ACQUIRE_TIMEOUT)
         .max_connections(max_connections.unwrap_or(if is_sqlite { 1 } else { 10 }));
     if is_sqlite {
         options.map_sqlx_sqlite_opts(|opts| {
@@ -68,10 +112,73 @@ pub async fn connect(url: &str, max_connections: Option<u32>) -> Result<Database
     Ok(Database::connect(options).await?)
 }
 
-/// Applies every pending migration.
+/// Opens one connection and closes it again. The pool retries a refused connection until its
+/// acquire timeout and then reports only "pool timed out"; one plain attempt reports the cause.
+async fn check_postgres(url: &str) -> Result<(), Error> {
+    let options = PgConnectOptions::from_str(url).map_err(Error::Url)?;
+    let target = match options.get_socket() {
+        Some(folder) => folder.display().to_string(),
+        None => format!("{}:{}", options.get_host(), options.get_port()),
+    };
+    match tokio::time::timeout(CONNECT_TIMEOUT, PgConnection::connect_with(&options)).await {
+        Ok(Ok(connection)) => {
+            // The check passed; how the connection ends does not matter.
+            connection.close().await.ok();
+            Ok(())
+        }
+        Ok(Err(source)) => Err(Error::Connect { target, source }),
+        Err(_) => Err(Error::ConnectTimeout {
+            target,
+            after: CONNECT_TIMEOUT,
+        }),
+    }
+}
+
+/// Applies every pending migration, one server at a time.
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), Error> {
-    Migrator::up(db, None).await?;
-    Ok(())
+    with_migration_lock(db, Migrator::up(db, None)).await
+}
+
+/// Rolls back the last `steps` applied migrations (all with `None`), one server at a time.
+pub async fn roll_back(db: &DatabaseConnection, steps: Option<u32>) -> Result<(), Error> {
+    with_migration_lock(db, Migrator::down(db, steps)).await
+}
+
+/// Runs `change` holding a PostgreSQL advisory lock. Replicas starting together would
+/// otherwise run the same DDL at once and fail on duplicate catalog rows; with the lock the
+/// later one waits, then finds nothing pending. The lock lives on a connection detached from
+/// the pool, so `change` still has the whole pool, even a pool of one. SQLite takes no lock:
+/// its database is one server's file.
+async fn with_migration_lock(
+    db: &DatabaseConnection,
+    change: impl Future<Output = Result<(), DbErr>>,
+) -> Result<(), Error> {
+    if !is_postgres(db) {
+        return Ok(change.await?);
+    }
+    let mut lock = db
+        .get_postgres_connection_pool()
+        .acquire()
+        .await
+        .map_err(Error::MigrationLock)?
+        .detach();
+    let free: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1)")
+        .bind(MIGRATION_LOCK)
+        .fetch_one(&mut lock)
+        .await
+        .map_err(Error::MigrationLock)?;
+    if !free {
+        tracing::info!("another server is migrating this database; waiting for it");
+        sqlx::query("SELECT pg_advisory_lock($1)")
+            .bind(MIGRATION_LOCK)
+            .execute(&mut lock)
+            .await
+            .map_err(Error::MigrationLock)?;
+    }
+    let changed = change.await;
+    // Ending the session releases the lock, whether or not the change succeeded.
+    lock.close().await.ok();
+    Ok(changed?)
 }
 
 /// Whether the connection talks to PostgreSQL (as opposed to SQLite).

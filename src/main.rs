@@ -36,10 +36,27 @@ async fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("error: {err:#}");
+            eprintln!("error: {}", describe(&err));
             ExitCode::FAILURE
         }
     }
+}
+
+/// The error and its causes, each said once. sqlx and sea-orm errors repeat their source in
+/// their own message and also return it as `source()`, so `{:#}` would say it several times.
+fn describe(err: &anyhow::Error) -> String {
+    let mut message = String::new();
+    for cause in err.chain() {
+        let cause = cause.to_string();
+        if message.contains(&cause) {
+            continue;
+        }
+        if !message.is_empty() {
+            message.push_str(": ");
+        }
+        message.push_str(&cause);
+    }
+    message
 }
 
 async fn migrate(args: MigrateArgs) -> anyhow::Result<()> {
@@ -51,11 +68,11 @@ async fn migrate(args: MigrateArgs) -> anyhow::Result<()> {
     let connection = db::connect(&url, args.database.database_max_connections).await?;
     match args.action {
         MigrateAction::Up => {
-            Migrator::up(&connection, None).await?;
+            db::migrate(&connection).await?;
             println!("migrations applied");
         }
         MigrateAction::Down => {
-            Migrator::down(&connection, args.steps).await?;
+            db::roll_back(&connection, args.steps).await?;
             println!("migrations rolled back");
         }
         MigrateAction::Status => {

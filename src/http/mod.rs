@@ -6,6 +6,7 @@ mod graphql;
 mod health;
 pub mod metrics;
 mod middleware;
+pub mod serve;
 mod web;
 
 use axum::{Router, routing::get};

@@ -8,7 +8,7 @@ use clap::Parser;
 use devplane::{
     app::Application,
     clock::ManualClock,
-    config::{Cli, Command},
+    config::{Cli, Command, ServerConfig},
 };
 use reqwest::StatusCode;
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
@@ -113,10 +113,30 @@ pub struct TestApp {
     pub client: reqwest::Client,
     /// The secret half of the license key the server trusts (key id `test-key`).
     pub license_secret: [u8; 32],
+    /// The address the server listens on, for raw TCP clients.
+    pub socket_address: std::net::SocketAddr,
     _keys_dir: tempfile::TempDir,
-    _shutdown: tokio::sync::oneshot::Sender<()>,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    server: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
     // Declared last: dropped after the server is told to stop.
     _database: TestDatabase,
+}
+
+/// Parses `devplane server` flags (with a listen address on port 0) into its configuration.
+pub fn server_config(database_url: &str, extra_args: &[&str]) -> ServerConfig {
+    let mut args = vec![
+        "devplane",
+        "server",
+        "--listen-address",
+        "127.0.0.1:0",
+        "--database-url",
+        database_url,
+    ];
+    args.extend_from_slice(extra_args);
+    let Command::Server(config) = Cli::try_parse_from(args).expect("valid flags").command else {
+        panic!("not a server command");
+    };
+    *config
 }
 
 /// A GraphQL response: status, and the JSON body.
@@ -167,40 +187,42 @@ impl TestApp {
         let keys_file = keys_dir.path().join("license-keys.json");
         std::fs::write(&keys_file, keys.to_json()).expect("write keys");
         let keys_file = keys_file.display().to_string();
-        let mut args = vec![
-            "devplane",
-            "server",
-            "--listen-address",
-            "127.0.0.1:0",
-            "--database-url",
-            database.url(),
-            "--license-keys-file",
-            &keys_file,
-        ];
+        let mut args = vec!["--license-keys-file", &keys_file];
         args.extend_from_slice(extra_args);
-        let Command::Server(config) = Cli::try_parse_from(args).expect("valid flags").command
-        else {
-            panic!("not a server command");
-        };
+        let config = server_config(database.url(), &args);
         let clock = ManualClock::new(Utc::now());
         let app = Application::build(&config, Arc::new(clock.clone()))
             .await
             .expect("server starts");
-        let address = format!("http://{}", app.address());
+        let socket_address = app.address();
+        let address = format!("http://{socket_address}");
         let db = app.state().db.clone();
         let (shutdown, stopped) = tokio::sync::oneshot::channel::<()>();
-        tokio::spawn(app.run_until(async {
+        let server = tokio::spawn(app.run_until(async {
             stopped.await.ok();
         }));
         TestApp {
             address,
+            socket_address,
             clock,
             db,
             client: reqwest::Client::new(),
             license_secret,
             _keys_dir: keys_dir,
-            _shutdown: shutdown,
+            shutdown: Some(shutdown),
+            server: Some(server),
             _database: database,
+        }
+    }
+
+    /// Tells the server to stop and waits until `run_until` has returned.
+    pub async fn stop(&mut self) -> std::io::Result<()> {
+        if let Some(shutdown) = self.shutdown.take() {
+            shutdown.send(()).ok();
+        }
+        match self.server.take() {
+            Some(server) => server.await.expect("server task did not panic"),
+            None => Ok(()),
         }
     }
 

@@ -19,5 +19,7 @@ mod organizations;
 mod provisioners;
 mod role_escalation;
 mod schema_sdl;
+mod slow_clients;
+mod startup;
 mod token_revocation;
 mod workspaces;
