@@ -13,6 +13,7 @@ pub mod provisioner;
 pub mod schedule;
 pub mod secrets;
 pub mod template;
+pub mod text;
 pub mod workspace;
 
 use sea_orm::{DbErr, SqlErr};

@@ -5,6 +5,7 @@
 pub mod context;
 pub mod document_limits;
 pub mod error;
+pub mod input_text;
 pub mod loaders;
 pub mod mutation;
 pub mod pagination;

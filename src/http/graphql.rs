@@ -26,11 +26,12 @@ use super::{
     middleware::{AGENT_TOKEN, PROVISIONER_KEY, SESSION_TOKEN},
 };
 use crate::{
-    domain::{identity, provisioner, workspace},
+    domain::{FieldError, identity, provisioner, workspace},
     graphql::{
         context::{AgentCaller, Caller, ClientAddress, ProvisionerCaller},
         document_limits::{self, DocumentError, DocumentLimits},
         error::{ApiError, ErrorCode},
+        input_text,
         loaders::new_loader,
     },
 };
@@ -90,6 +91,20 @@ fn error_response(
             .headers_mut()
             .insert(name.clone(), HeaderValue::from_static(value));
     }
+    response
+}
+
+/// A request refused for its input before it ran: 400, BAD_USER_INPUT and the fields.
+fn invalid_input_response(message: &str, validations: &[FieldError]) -> Response {
+    let body = json!({ "errors": [{ "message": message, "extensions": {
+        "code": ErrorCode::BadUserInput.as_str(),
+        "validations": validations,
+    } }] });
+    let mut response = (StatusCode::BAD_REQUEST, axum::Json(body)).into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/graphql-response+json"),
+    );
     response
 }
 
@@ -269,6 +284,13 @@ async fn execute(
         );
     }
 
+    // Before any database work: text PostgreSQL could not store is refused up front.
+    let variables = std::mem::take(&mut request.variables);
+    let nul = input_text::nul_fields(&variables, request.parsed_query().ok());
+    request.variables = variables;
+    if !nul.is_empty() {
+        return invalid_input_response("The input is invalid.", &nul);
+    }
     let caller = match presented_token(&headers) {
         None => Caller(None),
         Some(token) => {

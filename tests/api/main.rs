@@ -11,6 +11,7 @@ mod connection_log_cases;
 mod connection_logs;
 mod document_limits;
 mod groups;
+mod hostile_input;
 mod http_hygiene;
 mod licenses;
 mod login_limits;

@@ -15,7 +15,10 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::ConnectionType;
-use crate::entity::{connection_log, workspace};
+use crate::{
+    domain::{FieldError, text},
+    entity::{connection_log, workspace},
+};
 
 /// Whether the event opens or closes the connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,6 +61,37 @@ pub struct EventTarget {
     pub workspace: workspace::Model,
     /// The agent's name.
     pub agent_name: String,
+}
+
+/// The earliest event time accepted: anything before is a broken clock, not a connection.
+const EARLIEST_EVENT_SECONDS: i64 = 946_684_800; // 2000-01-01T00:00:00Z
+/// How far ahead of the server's clock an event may be, for clocks that drift.
+const MAX_EVENT_LEAD: chrono::Duration = chrono::Duration::days(1);
+
+/// Checks and cleans an event before it is recorded. Its time must be sane (after
+/// 2000-01-01 and at most a day ahead of `now`) and its slug or port at most 256
+/// characters; reported free text (reason, user agent) loses NULs and is cut at 1024
+/// characters rather than refused, so one odd event cannot make a whole batch fail again
+/// and again. Field names are those of the GraphQL input.
+pub fn check_event(event: &mut ConnectionEvent, now: DateTime<Utc>) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    let earliest = DateTime::from_timestamp(EARLIEST_EVENT_SECONDS, 0).unwrap_or_default();
+    if event.time < earliest || event.time > now + MAX_EVENT_LEAD {
+        errors.push(FieldError::new(
+            "time",
+            "must be after 2000-01-01T00:00:00Z and at most a day ahead of the server's clock",
+        ));
+    }
+    if let Some(slug) = &event.slug_or_port {
+        text::check("slugOrPort", slug, text::SLUG_OR_PORT, &mut errors);
+    }
+    for reported in [&mut event.reason, &mut event.user_agent]
+        .into_iter()
+        .flatten()
+    {
+        *reported = text::clean_reported(reported, text::REPORTED_TEXT);
+    }
+    errors
 }
 
 /// The IP as stored: canonical text, `localhost` as 127.0.0.1 (Coder issue #20194), None

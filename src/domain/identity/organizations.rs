@@ -56,6 +56,7 @@ pub async fn create_organization(
     let name = validate::name("name", &input.name, &mut errors);
     let mut display_name = validate::display_name("displayName", &input.display_name, &mut errors);
     let icon = validate::avatar_url("icon", &input.icon, &mut errors);
+    let description = validate::description("description", &input.description, &mut errors);
     check(errors)?;
     if display_name.is_empty() {
         display_name = name.clone();
@@ -65,7 +66,7 @@ pub async fn create_organization(
         id: Set(Uuid::new_v4()),
         name: Set(name),
         display_name: Set(display_name),
-        description: Set(input.description.trim().to_owned()),
+        description: Set(description),
         icon: Set(icon),
         is_default: Set(false),
         created_at: Set(now),

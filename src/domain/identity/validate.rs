@@ -2,6 +2,7 @@
 //! [`FieldError`] for the named field, so callers can collect every problem at once.
 
 use super::FieldError;
+use crate::domain::text;
 
 /// Usernames, organization and group names: Coder's rules (1-32 characters, letters,
 /// digits and single hyphens, no hyphen at either end).
@@ -25,7 +26,9 @@ pub fn name(field: &str, value: &str, errors: &mut Vec<FieldError>) -> String {
 /// Email addresses, stored as given but compared case-insensitively.
 pub fn email(field: &str, value: &str, errors: &mut Vec<FieldError>) -> String {
     let value = value.trim();
-    if !email_address::EmailAddress::is_valid(value) {
+    if value.chars().count() > text::EMAIL {
+        text::check(field, value, text::EMAIL, errors);
+    } else if !email_address::EmailAddress::is_valid(value) {
         errors.push(FieldError::new(field, "must be a valid email address"));
     }
     value.to_owned()
@@ -44,9 +47,14 @@ pub fn password(field: &str, value: &str, errors: &mut Vec<FieldError>) {
 /// Free-text display names: at most 128 characters.
 pub fn display_name(field: &str, value: &str, errors: &mut Vec<FieldError>) -> String {
     let value = value.trim();
-    if value.chars().count() > 128 {
-        errors.push(FieldError::new(field, "must be at most 128 characters"));
-    }
+    text::check(field, value, text::DISPLAY_NAME, errors);
+    value.to_owned()
+}
+
+/// Free-text descriptions: at most 1024 characters.
+pub fn description(field: &str, value: &str, errors: &mut Vec<FieldError>) -> String {
+    let value = value.trim();
+    text::check(field, value, text::DESCRIPTION, errors);
     value.to_owned()
 }
 
@@ -55,6 +63,11 @@ pub fn avatar_url(field: &str, value: &str, errors: &mut Vec<FieldError>) -> Str
     let value = value.trim();
     if value.is_empty() {
         return String::new();
+    }
+    let before = errors.len();
+    text::check(field, value, text::URL, errors);
+    if errors.len() > before {
+        return value.to_owned();
     }
     match url::Url::parse(value) {
         Ok(url) if matches!(url.scheme(), "http" | "https") && url.has_host() => url.to_string(),
@@ -108,6 +121,16 @@ mod tests {
     fn emails_and_passwords() {
         assert_eq!(errs(|e| email("e", "a@b.co", e)), 0);
         assert_eq!(errs(|e| email("e", "not-an-email", e)), 1);
+        assert_eq!(
+            errs(|e| email("e", &format!("{}@b.co", "a".repeat(300)), e)),
+            1
+        );
+        assert_eq!(errs(|e| display_name("d", "a\0b", e)), 1);
+        assert_eq!(errs(|e| description("d", &"x".repeat(1025), e)), 1);
+        assert_eq!(
+            errs(|e| avatar_url("a", &format!("https://x.io/{}", "a".repeat(3000)), e)),
+            1
+        );
         assert_eq!(errs(|e| password("p", "short", e)), 1);
         assert_eq!(errs(|e| password("p", "long enough", e)), 0);
     }

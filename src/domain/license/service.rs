@@ -198,6 +198,12 @@ impl EntitlementsService {
         authz::authorize(subject, Action::Create, &Object::new(Resource::License))?;
         let now = self.clock.now();
         let jwt = jwt.trim();
+        if jwt.len() > crate::domain::text::LICENSE {
+            return Err(Error::InvalidLicense(format!(
+                "a license is at most {} characters",
+                crate::domain::text::LICENSE
+            )));
+        }
         let claims = verify::verify_ignoring_nbf(jwt, &self.keys, now)
             .map_err(|e| Error::InvalidLicense(e.to_string()))?;
         if !claims.deployment_ids.is_empty() {

@@ -52,10 +52,10 @@ pub async fn create_key(
     )?;
     entitlements.require(FeatureName::ExternalProvisionerDaemons)?;
     let name = name.trim();
-    if name.is_empty() || name.len() > 64 {
+    if name.is_empty() || name.chars().count() > 64 || name.contains('\0') {
         return Err(KeyError::Invalid(vec![FieldError::new(
             "name",
-            "must be 1-64 characters",
+            "must be 1-64 characters, without NUL",
         )]));
     }
     let key = random_token(40);

@@ -173,7 +173,12 @@ pub async fn complete(
     let (status, error) = match &outcome {
         Ok(()) if job.status == JobStatus::Canceling => (JobStatus::Canceled, String::new()),
         Ok(()) => (JobStatus::Succeeded, String::new()),
-        Err(message) => (JobStatus::Failed, message.clone()),
+        // A provisioner's error text is kept, but cleaned: a refusal would leave the job
+        // running forever.
+        Err(message) => (
+            JobStatus::Failed,
+            crate::domain::text::clean_reported(message, crate::domain::text::JOB_ERROR),
+        ),
     };
     let mut active: provisioner_job::ActiveModel = job.clone().into();
     active.status = Set(status);

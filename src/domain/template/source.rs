@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use super::import::SourceFile;
 use crate::{
-    domain::{is_unique_violation, secrets::sha256_hex},
+    domain::{is_unique_violation, secrets::sha256_hex, text},
     entity::file,
 };
 
@@ -30,8 +30,10 @@ pub enum SourceError {
     /// Too large.
     #[error("the archive is larger than {MAX_ARCHIVE_BYTES} bytes")]
     TooLarge,
-    /// A path is absolute or climbs out of the archive.
-    #[error("invalid path {0:?}: paths must be relative and stay inside the archive")]
+    /// A path is absolute, climbs out of the archive, or is not a plain path.
+    #[error(
+        "invalid path {0:?}: paths must be relative, stay inside the archive, and be at most 1024 characters without NUL"
+    )]
     InvalidPath(String),
     /// The database failed.
     #[error(transparent)]
@@ -40,10 +42,14 @@ pub enum SourceError {
 
 fn check_path(path: &str) -> Result<String, SourceError> {
     let clean = path.trim_start_matches("./");
-    let bad =
-        clean.is_empty() || clean.starts_with('/') || clean.split('/').any(|part| part == "..");
+    let bad = clean.is_empty()
+        || clean.starts_with('/')
+        || clean.split('/').any(|part| part == "..")
+        || clean.contains('\0')
+        || clean.chars().count() > text::FILE_PATH;
     if bad {
-        Err(SourceError::InvalidPath(path.to_owned()))
+        // Echo a bounded prefix only: the path may be megabytes long.
+        Err(SourceError::InvalidPath(path.chars().take(100).collect()))
     } else {
         Ok(clean.to_owned())
     }

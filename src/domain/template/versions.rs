@@ -22,7 +22,7 @@ use super::{
 use crate::{
     authz::{self, Action, Object, ReadScope, Resource, Subject},
     domain::{
-        FieldError, cpu, identity::PREBUILDS_SYSTEM_USER_ID, parameters, schedule, unique_or,
+        FieldError, cpu, identity::PREBUILDS_SYSTEM_USER_ID, parameters, schedule, text, unique_or,
     },
     entity::{
         file, preset_prebuild_schedule, template, template_version,
@@ -409,14 +409,12 @@ fn check_names(
         ));
     }
     let display = display_name.trim();
-    if display.chars().count() > 64 {
-        errors.push(FieldError::new(
-            "displayName",
-            "must be at most 64 characters",
-        ));
-    }
+    text::check("displayName", display, 64, errors);
     let icon = icon.trim();
-    let icon_ok = icon.is_empty()
+    let before = errors.len();
+    text::check("icon", icon, text::URL, errors);
+    let icon_ok = errors.len() > before
+        || icon.is_empty()
         || icon.starts_with('/')
         || url::Url::parse(icon).is_ok_and(|u| matches!(u.scheme(), "http" | "https"));
     if !icon_ok {
@@ -447,6 +445,8 @@ pub async fn create_template(
     let mut errors = Vec::new();
     let (name, display_name, icon) =
         check_names(&input.name, &input.display_name, &input.icon, &mut errors);
+    let description = input.description.trim().to_owned();
+    text::check("description", &description, text::DESCRIPTION, &mut errors);
     check_schedule(&input.schedule, &mut errors);
     if !errors.is_empty() {
         return Err(Error::Invalid(errors));
@@ -466,7 +466,7 @@ pub async fn create_template(
         organization_id: Set(input.organization_id),
         name: Set(name),
         display_name: Set(display_name),
-        description: Set(input.description.trim().to_owned()),
+        description: Set(description),
         icon: Set(icon),
         active_version_id: Set(None),
         created_by: Set(subject.user_id),
@@ -539,6 +539,16 @@ pub async fn create_template_version(
         Action::Update,
         &template_object(tmpl.organization_id),
     )?;
+    let mut errors = Vec::new();
+    text::check(
+        "message",
+        &input.message,
+        text::VERSION_MESSAGE,
+        &mut errors,
+    );
+    if !errors.is_empty() {
+        return Err(Error::Invalid(errors));
+    }
     let txn = db.begin().await?;
     let (file_id, imported) = import_source(
         &txn,

@@ -17,7 +17,7 @@ use crate::{
         FieldError,
         identity::PREBUILDS_SYSTEM_USER_ID,
         parameters::{self, BuildParameter, ParameterDefinition, ResolveInput},
-        provisioner,
+        provisioner, text,
     },
     entity::{
         group, group_member, provisioner_job, template, template_version,
@@ -67,6 +67,43 @@ pub struct BuildRequest {
     pub preset_id: Option<Uuid>,
     /// Values the user gave for this build.
     pub parameters: Vec<BuildParameter>,
+}
+
+/// The most parameter values one build may be given.
+pub const MAX_SUPPLIED_PARAMETERS: usize = 256;
+
+/// Checks the values a user supplied before anything is resolved: how many, how long, and
+/// no NUL characters (which PostgreSQL cannot store).
+pub(super) fn check_supplied_parameters(values: &[BuildParameter]) -> Result<()> {
+    let mut errors = Vec::new();
+    if values.len() > MAX_SUPPLIED_PARAMETERS {
+        errors.push(FieldError::new(
+            "parameters",
+            format!(
+                "at most {MAX_SUPPLIED_PARAMETERS} values, got {}",
+                values.len()
+            ),
+        ));
+    }
+    for (i, value) in values.iter().enumerate().take(MAX_SUPPLIED_PARAMETERS) {
+        text::check(
+            &format!("parameters[{i}].name"),
+            &value.name,
+            text::PARAMETER_NAME,
+            &mut errors,
+        );
+        text::check(
+            &format!("parameters[{i}].value"),
+            &value.value,
+            text::PARAMETER_VALUE,
+            &mut errors,
+        );
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::Invalid(errors))
+    }
 }
 
 /// Whether `subject` may perform `transition` on `ws` (Coder: a dormant workspace needs
@@ -210,6 +247,7 @@ pub async fn build(
     request: BuildRequest,
 ) -> Result<workspace_build::Model> {
     authorize_transition(subject, ws, request.transition)?;
+    check_supplied_parameters(&request.parameters)?;
     let tmpl = template::Entity::find_by_id(ws.template_id)
         .one(db)
         .await?

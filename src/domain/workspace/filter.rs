@@ -1,7 +1,7 @@
 //! The workspace search string: `owner:alice template:web name:dev status:running`, bare
 //! words matching names, `owner:me` for the caller. Every bad term is reported at once.
 
-use crate::domain::FieldError;
+use crate::domain::{FieldError, text};
 
 /// A workspace's state, derived from its latest build and that build's job.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -77,6 +77,10 @@ pub struct WorkspaceFilter {
 pub fn parse_filter(filter: &str, me: &str) -> Result<WorkspaceFilter, Vec<FieldError>> {
     let mut parsed = WorkspaceFilter::default();
     let mut errors = Vec::new();
+    text::check("filter", filter, text::FILTER, &mut errors);
+    if !errors.is_empty() {
+        return Err(errors);
+    }
     let mut names = Vec::new();
     for term in filter.split_whitespace() {
         let Some((key, value)) = term.split_once(':') else {

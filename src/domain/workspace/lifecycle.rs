@@ -23,6 +23,7 @@ use crate::{
         parameters::BuildParameter,
         provisioner::{BuildJobInput, FollowUpStart},
         schedule::{Autostop, CronSchedule, ttl_update_deadline, workspace_ttl_from_millis},
+        text,
     },
     entity::{
         provisioner_job, template, workspace,
@@ -58,6 +59,11 @@ pub(super) fn check_ttl(ttl_ms: Option<i64>) -> Result<Option<i64>, FieldError> 
 fn check_autostart(schedule: Option<&str>) -> Result<Option<CronSchedule>, FieldError> {
     match schedule.map(str::trim).filter(|s| !s.is_empty()) {
         None => Ok(None),
+        Some(s) if s.contains('\0') || s.chars().count() > text::SCHEDULE => {
+            let mut errors = Vec::new();
+            text::check("autostartSchedule", s, text::SCHEDULE, &mut errors);
+            Err(errors.remove(0))
+        }
         Some(s) => CronSchedule::parse_weekly(s)
             .map(Some)
             .map_err(|e| FieldError::new("autostartSchedule", e.to_string())),

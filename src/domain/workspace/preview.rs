@@ -6,7 +6,7 @@ use uuid::Uuid;
 
 use super::{
     Result,
-    builder::{definitions, latest_build, stored_parameters},
+    builder::{check_supplied_parameters, definitions, latest_build, stored_parameters},
     queries::get_workspace,
 };
 use crate::{
@@ -40,6 +40,7 @@ pub async fn preview_parameters(
     workspace_id: Option<Uuid>,
     values: &[BuildParameter],
 ) -> Result<Vec<ParameterPreview>> {
+    check_supplied_parameters(values)?;
     let version = template::get_template_version(db, subject, version_id)
         .await
         .map_err(|e| match e {

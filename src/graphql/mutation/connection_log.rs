@@ -159,10 +159,20 @@ impl ConnectionLogMutation {
         }
         let mut errors = Vec::new();
         let mut events = Vec::new();
+        let now = state.clock.now();
         for (i, event) in input.into_iter().enumerate() {
+            let prefixed =
+                |e: FieldError| FieldError::new(format!("input[{i}].{}", e.field), e.detail);
             match agent_event(event) {
-                Ok(event) => events.push(event),
-                Err(e) => errors.push(FieldError::new(format!("input[{i}].{}", e.field), e.detail)),
+                Ok(mut event) => {
+                    errors.extend(
+                        ingest::check_event(&mut event, now)
+                            .into_iter()
+                            .map(prefixed),
+                    );
+                    events.push(event);
+                }
+                Err(e) => errors.push(prefixed(e)),
             }
         }
         if !errors.is_empty() {
@@ -209,7 +219,7 @@ impl ConnectionLogMutation {
             .one(&state.db)
             .await?
             .ok_or_else(|| ApiError::new(ErrorCode::NotFound, "The workspace does not exist."))?;
-        let event = ConnectionEvent {
+        let mut event = ConnectionEvent {
             connection_id: None,
             action: ConnectionAction::Connect,
             connection_type,
@@ -225,6 +235,10 @@ impl ConnectionLogMutation {
             user_agent: input.user_agent,
             slug_or_port: Some(input.slug_or_port),
         };
+        let errors = ingest::check_event(&mut event, state.clock.now());
+        if !errors.is_empty() {
+            return Err(ApiError::invalid("Invalid connection event.", errors));
+        }
         let target = EventTarget {
             workspace: ws,
             agent_name: agent.name,

@@ -24,8 +24,8 @@ use chrono::{DateTime, SecondsFormat, Timelike, Utc};
 use uuid::Uuid;
 
 use self::terms::{SearchTerms, go_to_lower};
-use crate::domain::FieldError;
 use crate::domain::go_quote::go_quote;
+use crate::domain::{FieldError, text};
 
 /// Where free text goes. Connection logs have no free-text search, so anything filed here is
 /// reported as an unknown key, as Coder does.
@@ -249,6 +249,11 @@ pub fn parse_search_query(q: &str) -> Result<ConnectionLogFilter, Vec<FieldError
 /// the other errors, in Coder's key order (organization first). After a malformed element
 /// the filter is empty.
 pub fn parse_search_query_partially(q: &str) -> (ConnectionLogFilter, Vec<FieldError>) {
+    let mut too_long = Vec::new();
+    text::check("q", q, text::FILTER, &mut too_long);
+    if !too_long.is_empty() {
+        return (ConnectionLogFilter::default(), too_long);
+    }
     let query = go_to_lower(q);
     let terms = match SearchTerms::parse(&query, FREE_TEXT_KEY) {
         Ok(terms) => terms,
