@@ -38,6 +38,7 @@ async fn users_list_and_delete_their_tokens() {
     let owner = app.create_first_user().await;
     let (_, dev) = app.create_user(&owner, "dev", &[]).await;
     let (ci_id, ci_token) = create_token(&app, &dev, "ci").await;
+    app.clock.advance(chrono::Duration::seconds(1));
     let (_, _) = create_token(&app, &dev, "laptop").await;
 
     let listed = app.gql(LIST, json!({}), Some(&dev)).await;
