@@ -3,11 +3,13 @@
 
 use chrono::{DateTime, Duration, Utc};
 use devplane::clock::Clock;
+use sea_orm::EntityTrait;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::{
     helpers::TestApp,
+    hostile_input::assert_invalid,
     workspaces::{MAIN_TF, create_template, run_jobs, setup},
 };
 
@@ -645,4 +647,70 @@ async fn the_cli_lists_the_log() {
         .expect("runs");
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("BAD_USER_INPUT"));
+}
+
+#[tokio::test]
+async fn agents_reports_are_cleaned_and_their_times_checked() {
+    let f = fixture(&[]).await;
+    let batch = "mutation($input: [ReportConnectionInput!]!) { reportConnections(input: $input) { recorded } }";
+    let now = f.app.clock.now();
+    let (nul, long) = (Uuid::new_v4(), Uuid::new_v4());
+    let event = |id: Uuid, action: &str, reason: &str| json!({ "connectionId": id, "action": action, "type": "SSH", "time": now.to_rfc3339(), "reason": reason });
+    // NULs are dropped and a megabyte reason is cut, rather than the whole batch refused.
+    let recorded = f
+        .app
+        .agent_gql(
+            &f.agent_token,
+            batch,
+            json!({ "input": [
+                event(nul, "CONNECT", ""),
+                event(nul, "DISCONNECT", "exit\u{0}ed"),
+                event(long, "CONNECT", ""),
+                event(long, "DISCONNECT", &"r".repeat(1024 * 1024)),
+            ] }),
+        )
+        .await;
+    assert_eq!(recorded.data()["reportConnections"]["recorded"], 4);
+    let rows = devplane::entity::connection_log::Entity::find()
+        .all(&f.app.db)
+        .await
+        .expect("rows");
+    let reason = |id: Uuid| {
+        rows.iter()
+            .find(|r| r.connection_id == Some(id))
+            .and_then(|r| r.disconnect_reason.clone())
+            .expect("closed row")
+    };
+    assert_eq!(reason(nul), "exited");
+    assert_eq!(reason(long), "r".repeat(1024));
+
+    for time in ["0001-01-01T00:00:00Z", "9999-12-31T23:59:59Z"] {
+        let refused = f
+            .app
+            .agent_gql(
+                &f.agent_token,
+                batch,
+                json!({ "input": [{ "connectionId": Uuid::new_v4(), "action": "CONNECT", "type": "SSH", "time": time }] }),
+            )
+            .await;
+        assert_invalid(
+            &refused,
+            "input[0].time",
+            "must be after 2000-01-01T00:00:00Z and at most a day ahead of the server's clock",
+        );
+    }
+    let web = f
+        .app
+        .gql(
+            "mutation($input: ReportWebConnectionInput!) { reportWebConnection(input: $input) { recorded } }",
+            json!({ "input": { "agentId": f.agent_id, "type": "WORKSPACE_APP", "time": now.to_rfc3339(), "slugOrPort": "s".repeat(257), "statusCode": 200, "userAgent": "ua\u{0}" } }),
+            Some(&f.token),
+        )
+        .await;
+    assert_invalid(&web, "slugOrPort", "must be at most 256 characters");
+    let rows_after = devplane::entity::connection_log::Entity::find()
+        .all(&f.app.db)
+        .await
+        .expect("rows");
+    assert_eq!(rows_after.len(), 2);
 }

@@ -231,3 +231,34 @@ async fn concurrent_consumers_take_each_job_once() {
         200
     );
 }
+
+#[tokio::test]
+async fn provisioner_errors_are_cleaned_not_refused() {
+    let (app, token, org) = setup().await;
+    app.install_premium_license(&token).await;
+    let (template, _) = create_template(&app, &token, &org, "docker", MAIN_TF, json!({})).await;
+    let key = create_key(&app, &token, &org, "runner").await;
+    app.gql(
+        "mutation($input: CreateWorkspaceInput!) { createWorkspace(input: $input) { id } }",
+        json!({ "input": { "templateId": template, "name": "dev", "parameters": [{ "name": "project", "value": "p" }] } }),
+        Some(&token),
+    )
+    .await
+    .data();
+    let acquired = as_provisioner(&app, &key, ACQUIRE, json!({})).await;
+    let job = acquired["data"]["acquireProvisionerJob"]["job"]["id"].clone();
+    // A NUL (which PostgreSQL cannot store) and far more than the 16384 characters kept.
+    let error = format!("terraform\u{0} failed: {}", "x".repeat(20_000));
+    let completed = as_provisioner(
+        &app,
+        &key,
+        COMPLETE,
+        json!({ "input": { "jobId": job, "error": error } }),
+    )
+    .await;
+    let done = &completed["data"]["completeProvisionerJob"];
+    assert_eq!(done["status"], "FAILED", "{completed}");
+    let stored = done["error"].as_str().expect("error");
+    assert!(stored.starts_with("terraform failed: xxx"));
+    assert_eq!(stored.chars().count(), 16 * 1024);
+}
