@@ -210,6 +210,9 @@ enum Parsed {
     Document(Option<(OperationType, Option<String>)>),
 }
 
+/// The longest error message sent, in bytes.
+const MAX_ERROR_MESSAGE: usize = 1000;
+
 /// Gives a code to the errors async-graphql reports itself (syntax, validation, input
 /// coercion), so that every error a client sees has `extensions.code`.
 fn code_uncoded_errors(response: &mut async_graphql::Response, syntax_error: bool) {
@@ -222,6 +225,15 @@ fn code_uncoded_errors(response: &mut async_graphql::Response, syntax_error: boo
         ErrorCode::BadUserInput
     };
     for error in &mut response.errors {
+        // The parser quotes the offending line, which may be the whole (large) document.
+        if error.message.len() > MAX_ERROR_MESSAGE {
+            let cut = (0..=MAX_ERROR_MESSAGE)
+                .rev()
+                .find(|&i| error.message.is_char_boundary(i))
+                .unwrap_or(0);
+            error.message.truncate(cut);
+            error.message.push('…');
+        }
         let extensions = error.extensions.get_or_insert_with(Default::default);
         if extensions.get("code").is_none() {
             extensions.set("code", code.as_str());

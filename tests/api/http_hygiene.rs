@@ -282,6 +282,18 @@ async fn syntax_and_validation_errors_carry_codes() {
         assert_eq!(response.error_code(), code, "{query}: {}", response.body);
         assert!(response.body["data"].is_null());
     }
+    // The parser quotes the offending line; a huge one is not sent back whole.
+    let long_line = format!("{{ hasFirstUser(x: \"{}\") ", "y".repeat(100_000));
+    let response = app.gql(&long_line, json!({}), None).await;
+    assert_eq!(response.error_code(), "GRAPHQL_PARSE_FAILED");
+    let message = response.body["errors"][0]["message"]
+        .as_str()
+        .expect("message");
+    assert!(
+        message.len() <= 1003 && message.ends_with('…'),
+        "{}",
+        message.len()
+    );
     // A variable of the wrong type.
     let response = app
         .gql(
