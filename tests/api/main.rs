@@ -9,6 +9,7 @@ mod cli;
 mod connection_log_acceptance;
 mod connection_log_cases;
 mod connection_logs;
+mod fuzz_endpoint;
 mod groups;
 mod http_hygiene;
 mod licenses;
