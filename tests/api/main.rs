@@ -10,6 +10,7 @@ mod connection_log_acceptance;
 mod connection_log_cases;
 mod connection_logs;
 mod document_limits;
+mod fuzz_endpoint;
 mod groups;
 mod hostile_input;
 mod http_hygiene;

@@ -417,6 +417,9 @@ fn parse_int(text: &str) -> Result<u64, String> {
     }
 }
 
+/// The last year the `cron` crate searches for firings.
+const CRON_CRATE_LAST_YEAR: i32 = 2100;
+
 /// A weekly or daily schedule in Coder's dialect, ready to evaluate.
 ///
 /// [`Display`](fmt::Display) gives the canonical stored form, `CRON_TZ=<zone> <5 fields>`,
@@ -481,6 +484,11 @@ impl CronSchedule {
     pub fn next_after(&self, t: DateTime<Utc>) -> Option<DateTime<Utc>> {
         let tz = self.spec.tz;
         let local = t.with_timezone(&tz);
+        // Past its horizon the crate finds nothing, and at the end of chrono's range it
+        // overflows adding its first second instead of saying so.
+        if local.year() > CRON_CRATE_LAST_YEAR {
+            return None;
+        }
         // The crate searches by local fields and yields both instants of an ambiguous local
         // time, the earlier first, even when `t` lies between them. Keeping only instants
         // after `t` that are not the second pass of a repeated time makes the answer the same

@@ -6,6 +6,8 @@
 
 mod autostop;
 mod cron;
+#[cfg(test)]
+mod cron_fuzz;
 mod time_range;
 
 pub use autostop::{

@@ -5,6 +5,8 @@ mod agents;
 mod autostop;
 mod builder;
 mod filter;
+#[cfg(test)]
+mod filter_fuzz;
 mod lifecycle;
 mod preview;
 mod queries;

@@ -13,6 +13,8 @@
 //! free text. Values that contain `:`, such as timestamps, must be quoted:
 //! `connected_after:"2023-01-01T00:00:00Z"`.
 
+#[cfg(test)]
+mod fuzz_tests;
 mod terms;
 #[cfg(test)]
 mod tests;

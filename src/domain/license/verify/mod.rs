@@ -9,6 +9,8 @@
 //! [`verify`] and [`verify_ignoring_nbf`] behave as Coder's `ParseClaims` and
 //! `ParseClaimsIgnoreNbf` do.
 
+#[cfg(test)]
+mod fuzz_tests;
 mod keys;
 mod signing;
 #[cfg(test)]

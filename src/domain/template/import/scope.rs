@@ -64,6 +64,8 @@ pub(super) struct Scope<'a> {
     expanded: Cell<usize>,
     /// Locals being evaluated, innermost last, to detect cycles.
     in_progress: RefCell<Vec<String>>,
+    /// How deep evaluation is recursing now.
+    depth: Cell<usize>,
 }
 
 impl<'a> Scope<'a> {
@@ -91,6 +93,24 @@ impl<'a> Scope<'a> {
     }
 
     fn eval_expr(
+        &self,
+        file: &ParsedFile<'_>,
+        expr: &Expression,
+        references: References,
+    ) -> Result<Value, EvalError> {
+        if self.depth.get() >= MAX_EVAL_DEPTH {
+            return Err(EvalError {
+                span: expr.span(),
+                message: format!("expressions and references nest more than {MAX_EVAL_DEPTH} deep"),
+            });
+        }
+        self.depth.set(self.depth.get() + 1);
+        let value = self.eval_expr_within_depth(file, expr, references);
+        self.depth.set(self.depth.get() - 1);
+        value
+    }
+
+    fn eval_expr_within_depth(
         &self,
         file: &ParsedFile<'_>,
         expr: &Expression,
@@ -324,9 +344,20 @@ impl<'a> Scope<'a> {
                         let result = self.eval_expr(declaration.file, expr, references);
                         self.in_progress.borrow_mut().pop();
                         result
-                            .map(|value| {
+                            .and_then(|value| {
+                                // References nest values into values, deeper than any
+                                // literal may; converting a deep one would overflow the
+                                // stack.
+                                if value.depth() > MAX_VALUE_DEPTH {
+                                    return Err(EvalError {
+                                        span: None,
+                                        message: format!(
+                                            "the value nests more than {MAX_VALUE_DEPTH} levels deep"
+                                        ),
+                                    });
+                                }
                                 let size = value.size();
-                                (value, size)
+                                Ok((value, size))
                             })
                             .map_err(|err| {
                                 // Exhaustion is not this local's fault: naming every local of
@@ -334,7 +365,7 @@ impl<'a> Scope<'a> {
                                 if self.is_exhausted() {
                                     err.message
                                 } else {
-                                    format!("{place}: {}", err.message)
+                                    chained(&place, &err.message)
                                 }
                             })
                     }
@@ -351,6 +382,31 @@ type Resolved = Result<(Value, usize), String>;
 
 /// The most values references may copy out in one import; real templates use a handful.
 const MAX_EXPANDED_VALUES: usize = 100_000;
+
+/// How deep evaluation may recurse, through nested expressions and references together:
+/// twice what one literal may nest. Each level is a few stack frames, and a chain of locals
+/// each nesting its predecessor would otherwise overflow the stack and take the server down.
+const MAX_EVAL_DEPTH: usize = 128;
+
+/// The deepest value a reference may hold: as deep as the parser lets a literal nest.
+const MAX_VALUE_DEPTH: usize = 64;
+
+/// The longest message a failing local passes on to the locals that reference it. Each link
+/// of a chain adds its place; uncapped, a chain of a few thousand locals, each one read,
+/// would hold messages growing with the square of its length and exhaust memory.
+const MAX_CHAINED_MESSAGE: usize = 1_000;
+
+/// `place: message`, keeping only the end of a long message: its root cause.
+fn chained(place: &str, message: &str) -> String {
+    if message.len() <= MAX_CHAINED_MESSAGE {
+        return format!("{place}: {message}");
+    }
+    let mut start = message.len() - MAX_CHAINED_MESSAGE;
+    while !message.is_char_boundary(start) {
+        start += 1;
+    }
+    format!("{place}: …{}", &message[start..])
+}
 
 /// The end of every "not allowed" message: what the import does accept.
 const ALLOWED: &str = "values must be literals, var.NAME or local.NAME";

@@ -40,6 +40,15 @@ impl Value {
         }
     }
 
+    /// How many levels of lists and objects the value nests, itself included.
+    pub fn depth(&self) -> usize {
+        match self {
+            Value::List(items) => 1 + items.iter().map(Value::depth).max().unwrap_or(0),
+            Value::Object(fields) => 1 + fields.values().map(Value::depth).max().unwrap_or(0),
+            _ => 0,
+        }
+    }
+
     /// The JSON form `jsonencode` produces.
     pub fn to_json(&self) -> serde_json::Value {
         match self {

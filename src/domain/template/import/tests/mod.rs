@@ -1,6 +1,7 @@
 //! Tests of the Terraform import on realistic multi-file templates, one file per concern.
 
 mod errors;
+mod fuzz;
 mod parameters;
 mod presets;
 mod references;
