@@ -60,6 +60,18 @@ async fn external_provisioners_run_builds_with_a_key() {
         "External Provisioner Daemons is a licensed feature: your deployment is not entitled to it."
     );
     app.install_premium_license(&token).await;
+    let nowhere = app
+        .gql(
+            "mutation($input: CreateProvisionerKeyInput!) { createProvisionerKey(input: $input) { key } }",
+            json!({ "input": { "organizationId": uuid::Uuid::new_v4(), "name": "runner-1" } }),
+            Some(&token),
+        )
+        .await;
+    assert_eq!(nowhere.error_code(), "BAD_USER_INPUT");
+    assert_eq!(
+        nowhere.validations()[0],
+        json!({ "field": "organizationId", "detail": "no such organization" })
+    );
     let key = create_key(&app, &token, &org, "runner-1").await;
     let other = create_key(&app, &token, &org, "runner-2").await;
     let (_, member) = app.create_user(&token, "dev", &[]).await;

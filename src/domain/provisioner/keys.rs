@@ -69,13 +69,20 @@ pub async fn create_key(
     }
     .insert(db)
     .await
-    .map_err(|e| {
-        unique_or(e, || {
+    .map_err(|e| match e.sql_err() {
+        // Owners may act on any organization id, including one that does not exist.
+        Some(sea_orm::SqlErr::ForeignKeyConstraintViolation(_)) => {
+            KeyError::Invalid(vec![FieldError::new(
+                "organizationId",
+                "no such organization",
+            )])
+        }
+        _ => unique_or(e, || {
             KeyError::Invalid(vec![FieldError::new(
                 "name",
                 "a key with this name already exists in the organization",
             )])
-        })
+        }),
     })?;
     Ok((model, key))
 }

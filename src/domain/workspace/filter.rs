@@ -87,6 +87,13 @@ pub fn parse_filter(filter: &str, me: &str) -> Result<WorkspaceFilter, Vec<Field
             names.push(term.to_owned());
             continue;
         };
+        if key.is_empty() {
+            errors.push(FieldError::new(
+                "filter",
+                format!("Query element {term:?} has an empty key"),
+            ));
+            continue;
+        }
         if value.is_empty() {
             errors.push(FieldError::new(
                 key,
@@ -161,5 +168,23 @@ mod tests {
         let errors = parse_filter("color:red status:sleeping owner:", "a").expect_err("invalid");
         let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(fields, ["color", "status", "owner"]);
+        let errors = parse_filter(":x", "a").expect_err("invalid");
+        assert_eq!(
+            errors,
+            [FieldError::new(
+                "filter",
+                "Query element \":x\" has an empty key"
+            )]
+        );
+    }
+
+    #[test]
+    fn refuses_long_filters_and_nul() {
+        let errors = parse_filter(&"x".repeat(1025), "a").expect_err("too long");
+        assert_eq!(
+            errors,
+            [FieldError::new("filter", "must be at most 1024 characters")]
+        );
+        assert!(parse_filter("name:a\0b", "a").is_err());
     }
 }

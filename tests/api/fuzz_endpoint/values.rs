@@ -8,11 +8,11 @@ use serde_json::{Value, json};
 
 use crate::workspaces::MAIN_TF;
 
-/// Values nest at most this deep inside a GraphQL document. async-graphql's parser recurses
-/// once per level of a value, and a few hundred levels overflow a worker's stack in a debug
-/// build, which aborts the whole server; until the endpoint refuses such documents before
-/// parsing them, generated documents stay below that so the other properties stay checked.
-pub(super) const MAX_DOCUMENT_VALUE_DEPTH: usize = 100;
+/// Values nest at most this deep inside a GraphQL document: far past the 64 levels of
+/// brackets the endpoint accepts. async-graphql's parser recurses once per level and a few
+/// hundred levels would overflow a worker's stack, so deeper documents must be refused
+/// before they are parsed.
+pub(super) const MAX_DOCUMENT_VALUE_DEPTH: usize = 1_000;
 
 /// JSON nests at most this deep: well past serde_json's limit of 128, which must give a 400.
 pub(super) const MAX_JSON_DEPTH: usize = 1_000;
