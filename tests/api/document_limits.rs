@@ -173,6 +173,20 @@ async fn oversized_and_overly_nested_documents_are_refused_before_parsing() {
         &response,
         "The document nests brackets more than 64 levels deep.",
     );
+    // Under a kilobyte, yet enough to overflow the parser's stack (it recurses per level)
+    // and abort the whole server, had it been parsed.
+    let overflow = format!(
+        "{{ hasFirstUser @include(if: {}true{}) }}",
+        "[".repeat(400),
+        "]".repeat(400)
+    );
+    let response = app.gql(&overflow, json!({}), None).await;
+    assert_refused(
+        &response,
+        "The document nests brackets more than 64 levels deep.",
+    );
+    let alive = app.gql("{ hasFirstUser }", json!({}), None).await;
+    assert_eq!(alive.data()["hasFirstUser"], false);
 }
 
 #[tokio::test]
