@@ -48,7 +48,7 @@ fn role_matrix() {
     use Resource::*;
     // (role, resource, action, allowed) for an object in org A owned by another user.
     let cases: &[(&str, Resource, Action, bool)] = &[
-        // prebuilt_workspace update/delete: reference/prebuilds.md §6.
+        // prebuilt_workspace update/delete: docs/rules/identity-and-rbac.md, "Prebuilt workspaces".
         ("owner", PrebuiltWorkspace, Update, true),
         ("owner", PrebuiltWorkspace, Delete, true),
         ("organization-admin", PrebuiltWorkspace, Update, true),
@@ -75,7 +75,7 @@ fn role_matrix() {
         ("organization-user-admin", PrebuiltWorkspace, Delete, false),
         ("organization-auditor", PrebuiltWorkspace, Update, false),
         ("organization-auditor", PrebuiltWorkspace, Delete, false),
-        // connection_log and audit_log: reference/connection-log.md §4.
+        // connection_log and audit_log: docs/rules/connection-log.md, "Who may read the log".
         ("owner", ConnectionLog, Read, true),
         ("auditor", ConnectionLog, Read, true),
         ("organization-admin", ConnectionLog, Read, true),

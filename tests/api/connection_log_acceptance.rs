@@ -1,5 +1,5 @@
-//! Acceptance cases 20, 25, 37 and 38 of reference/connection-log.md §10, end to end over
-//! GraphQL: offset paging within an organization filter, every search error of §2.3 with its
+//! Acceptance cases 20, 25, 37 and 38 of docs/rules/connection-log.md, end to end over
+//! GraphQL: offset paging within an organization filter, every search error with its
 //! exact text, the shape of SSH-like entries (open and closed), and the client IP.
 
 use chrono::{DateTime, Duration, SubsecRound, Utc};
@@ -231,7 +231,7 @@ async fn search(app: &TestApp, token: &str, filter: &str) -> GqlResponse {
     .await
 }
 
-/// Case 25: each row of §2.3's error table, one request per row.
+/// Case 25: each row of the search error table, one request per row.
 #[tokio::test]
 async fn case_25_every_search_error_has_its_exact_field_and_text() {
     let (app, admin) = licensed().await;
@@ -272,7 +272,7 @@ async fn case_25_every_search_error_has_its_exact_field_and_text() {
 }
 
 /// Case 25, continued: an unknown organization is a parser error like the others, so it
-/// accumulates with them (first, as `organization` is the first key in §2.2's order).
+/// accumulates with them (first, as `organization` is the first key in Coder's key order).
 #[tokio::test]
 async fn case_25_an_unknown_organization_accumulates_with_other_errors() {
     let (app, admin) = licensed().await;

@@ -1,4 +1,4 @@
-//! The acceptance cases of reference/connection-log.md §10 on its fixture F: orgs A and B,
+//! The acceptance cases of docs/rules/connection-log.md on its fixture F: orgs A and B,
 //! users user1-3, ws1 (user1, org A) and ws2 (user2, org B), and four entries L1-L4.
 
 use chrono::Duration;

@@ -1,5 +1,5 @@
 //! The connection log end to end: agents report with their token, the upsert rules of
-//! reference/connection-log.md §1.4, filters, authorization in SQL, paging and the count.
+//! docs/rules/connection-log.md, filters, authorization in SQL, paging and the count.
 
 use chrono::{DateTime, Duration, Utc};
 use devplane::clock::Clock;
@@ -193,7 +193,7 @@ async fn the_upsert_keeps_one_row_per_session() {
 async fn a_batch_records_what_the_same_events_record_one_by_one() {
     let f = fixture(&[]).await;
     let t = f.app.clock.now() - Duration::hours(1);
-    // The §1.4 sequences for sessions 1-4; session 4 was opened before the batch.
+    // The upsert sequences for sessions 1-4; session 4 was opened before the batch.
     let events = |base: u128| {
         let s = |n: u128| Uuid::from_u128(base + n).to_string();
         vec![

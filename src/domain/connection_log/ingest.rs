@@ -1,5 +1,5 @@
-//! Recording connection events (Coder's `UpsertConnectionLog`, reference/connection-log.md
-//! §1.3-1.4). Agent-reported sessions are keyed by (connection id, workspace, agent): the
+//! Recording connection events (Coder's `UpsertConnectionLog`; docs/rules/connection-log.md,
+//! "Upsert rules"). Agent-reported sessions are keyed by (connection id, workspace, agent): the
 //! first event inserts the row, a later disconnect fills the disconnect fields once, and a
 //! later connect changes nothing. Web events carry no connection id and are always new rows.
 //! Connection events never go to the audit log.

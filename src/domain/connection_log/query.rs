@@ -161,7 +161,7 @@ fn filter_condition(
         None => {}
     }
     if let Some(email) = &filter.workspace_owner_email {
-        // SPEC §8: emails compare case-insensitively (Coder compares exactly).
+        // A deliberate difference: emails compare case-insensitively (Coder compares exactly).
         let owners = users_where(
             lower(user::Column::Email)
                 .eq(email.to_lowercase())

@@ -31,7 +31,7 @@ pub use users::{
 use super::FieldError;
 use crate::authz;
 
-/// The id of the prebuilds system user (SPEC §3), created by the first migration.
+/// The prebuilds system user's id (docs/rules/identity-and-rbac.md), made by the first migration.
 pub const PREBUILDS_SYSTEM_USER_ID: Uuid = Uuid::from_u128(0xc42fdf75_3097_471c_8c33_fb52454d81c0);
 
 /// What can go wrong in identity operations.

@@ -1,4 +1,4 @@
-//! The claims of a license JWT (reference/entitlements.md §1.2).
+//! The claims of a license JWT (docs/rules/licenses-and-entitlements.md, "Claims").
 
 use std::collections::BTreeMap;
 

@@ -2,7 +2,7 @@
 //! blocks), the rules a definition must follow, and the one module that resolves and
 //! validates the values of a build, shared by the workspace builder and the
 //! `previewParameters` query. Messages are the provider's and coderd's, word for word,
-//! because clients and users know them (reference/lifecycle.md §5).
+//! because clients and users know them (docs/rules/templates-and-parameters.md).
 
 mod check;
 mod definition;

@@ -306,7 +306,7 @@ pub enum AutostopError {
     Overflow,
 }
 
-/// Computes a completed build's deadline and max deadline (lifecycle.md §1).
+/// Computes a completed build's deadline and max deadline (docs/rules/schedules.md).
 ///
 /// The deadline is `now + ttl`, where the ttl is the workspace's own when users may set it
 /// (a workspace without one has no deadline; the template default only seeds new
@@ -375,8 +375,8 @@ fn add(t: DateTime<Utc>, d: TimeDelta) -> Result<DateTime<Utc>, AutostopError> {
     t.checked_add_signed(d).ok_or(AutostopError::Overflow)
 }
 
-/// The first quiet-hours firing on a required stop day, at least two hours out (steps 4a-e of
-/// lifecycle.md §1). Days are local dates in the quiet-hours zone, so DST never shifts a day.
+/// The first quiet-hours firing on a required stop day, at least two hours out (step 3 in
+/// docs/rules/schedules.md). Days are local dates in the quiet-hours zone: DST never shifts a day.
 fn requirement_max_deadline(
     now: DateTime<Utc>,
     quiet_hours: &CronSchedule,
@@ -549,7 +549,7 @@ pub fn workspace_ttl_from_millis(
     Ok(Some(minutes))
 }
 
-/// What a TTL update does to the workspace's latest build (lifecycle.md §2.1, with Coder's
+/// What a TTL update does to the latest build (docs/rules/workspaces-and-builds.md, with Coder's
 /// #19203 fix): `None` leaves it alone, `Some` gives its new deadlines.
 ///
 /// A new TTL only applies from the next build. Removing the TTL of a running (start) build
@@ -597,7 +597,7 @@ mod tests {
         Weekday::Sun,
     ];
 
-    /// One row of lifecycle.md §1.1.
+    /// One row of Coder's `TestCalculateAutoStop` table (docs/rules/schedules.md).
     struct Case {
         name: &'static str,
         now: DateTime<Utc>,
@@ -607,7 +607,7 @@ mod tests {
         requirement: AutostopRequirement,
         quiet_hours: Option<&'static str>,
         autostart: Option<&'static str>,
-        /// `None` with a max deadline means "= max", as in the reference table.
+        /// `None` with a max deadline means "= max", as in Coder's table.
         deadline: Option<DateTime<Utc>>,
         max_deadline: Option<DateTime<Utc>>,
         /// The expected error text, for a failing case.
@@ -880,7 +880,7 @@ mod tests {
                 }
                 None => {
                     let got = result.unwrap_or_else(|e| panic!("{}: {e}", case.name));
-                    // A blank deadline in the reference table means "= max deadline".
+                    // A blank deadline in Coder's table means "= max deadline".
                     let want_deadline = case.deadline.or(case.max_deadline);
                     assert_eq!(got.deadline, want_deadline, "{} deadline", case.name);
                     assert_eq!(got.max_deadline, case.max_deadline, "{} max", case.name);
@@ -1074,7 +1074,7 @@ mod tests {
         );
     }
 
-    /// lifecycle.md §2.1 and the #19203 fix.
+    /// The TTL update cases of docs/rules/workspaces-and-builds.md and the #19203 fix.
     #[test]
     fn ttl_update_deadline_cases() {
         let deadline = utc("2025-06-02T17:00:00Z");

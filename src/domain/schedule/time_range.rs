@@ -253,7 +253,7 @@ mod tests {
         }
     }
 
-    /// prebuilds.md §8, `TestCalculateDesiredInstances` (default 1, Monday 2 June 2025).
+    /// Coder's `TestCalculateDesiredInstances` (default 1, Monday 2 June 2025).
     #[test]
     fn desired_instances_table() {
         let business = schedules(&[("* 9-18 * * 1-5", 3)]);
@@ -326,7 +326,7 @@ mod tests {
         assert_eq!(desired_instances(at, "UTC", &seven, 1), 1);
     }
 
-    /// prebuilds.md §8, `TestPrebuildScheduling`: two presets with default 1.
+    /// Coder's `TestPrebuildScheduling`: two presets with default 1.
     #[test]
     fn two_presets_on_a_monday() {
         let p1 = schedules(&[("* 2-4 * * 1-5", 2), ("* 6-8 * * 1-5", 3)]);

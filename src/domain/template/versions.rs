@@ -574,7 +574,7 @@ pub async fn create_template_version(
 }
 
 /// Changes a template's schedule settings, in one transaction with what they imply for
-/// existing workspaces (Coder's enterprise store, §2.4): when users may no longer set their
+/// existing workspaces (as Coder's enterprise store does): when users may no longer set their
 /// own TTL, every workspace of the template takes the template's default TTL (none when it
 /// is 0); a TTL that becomes none moves running builds' deadlines to their max deadlines,
 /// as `updateWorkspaceTtl` does. Prebuilt workspaces keep their own settings.

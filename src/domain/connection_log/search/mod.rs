@@ -7,7 +7,7 @@
 //! apply RBAC and report [`organization_not_found`] when it fails; `me`
 //! ([`UserRef::Me`]) is replaced by the caller's user id.
 //!
-//! The language (reference `connection-log.md` §2): the whole query is lower-cased, split on
+//! The language (docs/rules/connection-log.md): the whole query is lower-cased, split on
 //! spaces outside double quotes into `key:value` elements (the `terms` tokeniser), and each of the
 //! eleven keys may appear once; an empty value is the same as leaving the key out. There is no
 //! free text. Values that contain `:`, such as timestamps, must be quoted:

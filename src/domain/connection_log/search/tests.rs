@@ -1,5 +1,5 @@
-//! Tests of the search-string parser: Coder's error table and parser cases (reference
-//! `connection-log.md` §2.3-2.4), the tokeniser's corners, and properties over arbitrary input.
+//! Tests of the search-string parser: Coder's error table and parser cases (see
+//! docs/rules/connection-log.md), the tokeniser's corners, and properties over arbitrary input.
 
 use chrono::{DateTime, TimeZone, Utc};
 use proptest::prelude::*;
@@ -34,9 +34,9 @@ fn pair(field: &str, detail: &str) -> (String, String) {
     (field.to_owned(), detail.to_owned())
 }
 
-// --- §2.3: every row of the error table -------------------------------------------------------
+// --- Every row of the error table -------------------------------------------------------------
 
-/// The §2.3 error table as `(query, field, detail)`, shared with the HTTP acceptance test.
+/// The error table as `(query, field, detail)`, shared with the HTTP acceptance test.
 fn error_table() -> Vec<(String, String, String)> {
     serde_json::from_str(include_str!(concat!(
         env!("CARGO_MANIFEST_DIR"),
@@ -93,7 +93,7 @@ fn other_keys_have_the_same_error_shapes() {
     );
 }
 
-// --- §2.4: Coder's parser test cases ----------------------------------------------------------
+// --- Coder's parser test cases ----------------------------------------------------------------
 
 #[test]
 fn coder_case_all() {

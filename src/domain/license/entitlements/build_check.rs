@@ -1,5 +1,5 @@
 //! The managed-agent check a build of an AI-task template version goes through when a license
-//! is installed (reference/entitlements.md §5, #18937 era). The caller decides whether the
+//! is installed (see docs/rules/licenses-and-entitlements.md). The caller decides whether the
 //! template version has an AI task, counts builds in the period asked for, and wraps a denial
 //! as `Build is not permitted: <message>` (HTTP 403).
 

@@ -75,7 +75,7 @@ pub struct Draft {
     pub(super) external_auth_count: i64,
 }
 
-/// Merges the licenses (reference/entitlements.md §2.3 steps 1-2).
+/// Merges the licenses (docs/rules/licenses-and-entitlements.md, "Merging licenses", steps 1-2).
 pub fn compute(licenses: &[LicenseInput], args: &EntitlementsArgs) -> Draft {
     let mut entitlements = Entitlements {
         features: BTreeMap::new(),
@@ -148,7 +148,7 @@ impl LicenseTimes {
     }
 }
 
-/// One valid license's contribution (§2.3 step 2 b-i).
+/// One valid license's contribution ("Merging licenses", step 2).
 fn apply_license(
     entitlements: &mut Entitlements,
     uuid: Uuid,
@@ -302,7 +302,7 @@ pub(super) fn premium_default_issued_at() -> DateTime<Utc> {
         .unwrap_or(DateTime::<Utc>::MIN_UTC)
 }
 
-/// Turns one license's soft/hard pair into the managed-agent grant (§2.3 step 2i).
+/// Turns one license's soft/hard pair into the managed-agent grant ("Managed agents").
 fn commit_managed_agent_limit(
     entitlements: &mut Entitlements,
     uuid: Uuid,

@@ -1,5 +1,5 @@
-//! The second phase of the entitlements computation (reference/entitlements.md §2.3 step 3
-//! and §3.2): deployment-level errors and warnings, in Coder's order, once the licenses are
+//! The second phase of the entitlements computation (docs/rules/licenses-and-entitlements.md):
+//! deployment-level errors and warnings, in Coder's order, once the licenses are
 //! merged and the managed-agent builds counted.
 
 use super::compute::Draft;
@@ -21,7 +21,7 @@ impl Draft {
             .and_then(|feature| feature.usage_period)
     }
 
-    /// Completes the entitlements (§2.3 step 3, §3.2 order): replica and external-auth checks,
+    /// Completes the entitlements (in Coder's order): replica and external-auth checks,
     /// the managed-agent count and warnings, user-limit and feature-in-use warnings, then
     /// every not-entitled feature disabled and `refreshed_at` set.
     ///

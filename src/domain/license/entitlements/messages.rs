@@ -1,5 +1,5 @@
-//! The exact warning and error texts of Coder's PR-era entitlements (reference/entitlements.md
-//! §3.2), kept in one place because clients and tests match on them verbatim.
+//! The exact warning and error texts of Coder's PR-era entitlements (docs/rules/licenses-and-
+//! entitlements.md), kept in one place because clients and tests match on them verbatim.
 
 use chrono::{DateTime, Utc};
 use uuid::Uuid;

@@ -1,5 +1,5 @@
 //! What the deployment is entitled to, computed purely from verified licenses and a few
-//! deployment facts (Coder PRs #18876 and #18937, reference/entitlements.md §2, §3 and §5):
+//! deployment facts (Coder PRs #18876 and #18937; docs/rules/licenses-and-entitlements.md):
 //! feature names and sets, the merge rule between licenses, the warnings and errors with
 //! Coder's exact wording, and the managed-agent check builds go through.
 //!

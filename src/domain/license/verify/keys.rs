@@ -1,4 +1,4 @@
-//! The trusted license-signing keys (SPEC §7): read once from `--license-keys-file`, a JSON
+//! The trusted license-signing keys: read once from `--license-keys-file`, a JSON
 //! object mapping key id (the JWT `kid`) to the standard-base64 encoding of the raw 32-byte
 //! Ed25519 public key.
 

@@ -1,4 +1,4 @@
-//! License JWT verification (reference/entitlements.md §1): EdDSA-only compact JWS with a
+//! License JWT verification (docs/rules/licenses-and-entitlements.md): EdDSA-only JWS with a
 //! `kid` naming one of the trusted [`LicenseKeys`], the registered time claims checked against
 //! an injected `now` with no leeway, then the license's own claim checks. Also the unverified
 //! decode used to list licenses, and the signing helpers tests use.

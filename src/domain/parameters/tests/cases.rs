@@ -1,4 +1,4 @@
-//! The concrete cases of reference/lifecycle.md §5.4, one row each; a sub-case gets a
+//! The concrete cases of docs/rules/templates-and-parameters.md, one row each; a sub-case gets a
 //! letter. Definition-level cases go through `validate_definition`, value cases through
 //! `resolve`, and each asserts the exact messages or the stored value.
 
@@ -346,7 +346,7 @@ fn the_reference_cases() {
     assert_eq!(
         covered,
         (1..=28).collect::<Vec<u32>>(),
-        "every case of §5.4, in order"
+        "every case, in order"
     );
 
     for (id, def, inputs, expect) in cases() {

@@ -1,4 +1,4 @@
-//! Tests of the parameters module: the concrete cases of reference/lifecycle.md §5.4 as one
+//! Tests of the parameters module: the cases of docs/rules/templates-and-parameters.md as one
 //! table (`cases`), and the resolver's behaviours around them (`resolver`). This file holds
 //! the builders both use.
 

@@ -1,4 +1,4 @@
-//! The build-time managed-agent check (reference/entitlements.md §5 and §6.4).
+//! The build-time managed-agent check (docs/rules/licenses-and-entitlements.md, "The build check").
 
 use super::super::{ManagedAgentBuildCheck, ManagedAgentBuildDenial, managed_agent_build_check};
 use super::*;

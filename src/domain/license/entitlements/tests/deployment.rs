@@ -1,4 +1,4 @@
-//! reference/entitlements.md §6.1 (Coder's DB-backed `TestEntitlements`), with the database
+//! Coder's DB-backed `TestEntitlements` (docs/rules/licenses-and-entitlements.md), with the DB
 //! replaced by its inputs: the active user count and the managed-agent count.
 
 use super::super::messages;

@@ -1,4 +1,4 @@
-//! reference/entitlements.md §6.2 (Coder's pure `TestLicenseEntitlements`): how several
+//! docs/rules/licenses-and-entitlements.md (Coder's pure `TestLicenseEntitlements`): how several
 //! licenses merge, and the managed-agent warnings.
 
 use super::super::messages;

@@ -1,5 +1,5 @@
 //! Tests of the entitlements computation: license fixtures shaped like Coder's
-//! `coderdenttest.LicenseOptions` (reference/entitlements.md §6 helpers), a stand-in for the
+//! `coderdenttest.LicenseOptions` (Coder's test helpers), a stand-in for the
 //! JWT verifier's time checks, and a runner for table-driven cases.
 
 mod build;

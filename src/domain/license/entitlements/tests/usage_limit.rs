@@ -1,4 +1,4 @@
-//! reference/entitlements.md §6.3 (Coder's `TestUsageLimitFeatures` and
+//! docs/rules/licenses-and-entitlements.md (Coder's `TestUsageLimitFeatures` and
 //! `TestManagedAgentLimitDefault`, PR-era values) and the license-level errors around them.
 
 use super::super::compute::premium_default_issued_at;
