@@ -331,6 +331,19 @@ impl From<paging::PageError> for ApiError {
     }
 }
 
+impl From<connection_log::ingest::Error> for ApiError {
+    fn from(err: connection_log::ingest::Error) -> Self {
+        use connection_log::ingest::Error as E;
+        let message = err.to_string();
+        match err {
+            E::InvalidBatch(fields) | E::Invalid(fields) => ApiError::invalid(message, fields),
+            E::NotFound(_) => ApiError::new(ErrorCode::NotFound, message),
+            E::Forbidden(forbidden) => forbidden.into(),
+            E::Db(e) => ApiError::internal(&e),
+        }
+    }
+}
+
 impl From<connection_log::query::Error> for ApiError {
     fn from(err: connection_log::query::Error) -> Self {
         use connection_log::query::Error as E;
