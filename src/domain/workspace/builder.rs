@@ -17,7 +17,7 @@ use crate::{
         FieldError,
         identity::PREBUILDS_SYSTEM_USER_ID,
         parameters::{self, BuildParameter, ParameterDefinition, ResolveInput},
-        provisioner, text,
+        text,
     },
     entity::{
         group, group_member, provisioner_job, template, template_version,
@@ -321,7 +321,7 @@ pub async fn build(
     }
     let number = latest.as_ref().map_or(1, |(b, _)| b.build_number + 1);
     let build_id = Uuid::new_v4();
-    let job = provisioner::enqueue_build(db, now, ws.organization_id, build_id).await?;
+    let job = super::build_job::enqueue_build(db, now, ws.organization_id, build_id).await?;
     let preset_id = request.preset_id.or_else(|| {
         // The current preset carries over when none is named (Coder: latest non-null).
         latest
