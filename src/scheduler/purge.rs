@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 use sea_orm::DatabaseTransaction;
 
-use super::Job;
+use super::{Job, JobError};
 use crate::domain::connection_log::retention;
 
 /// The purge job.
@@ -41,10 +41,8 @@ impl Job for PurgeJob {
         chrono::Duration::minutes(10)
     }
 
-    async fn run(&self, txn: &DatabaseTransaction, now: DateTime<Utc>) -> Result<(), String> {
-        let purged = retention::purge(txn, now, self.connection_log_retention)
-            .await
-            .map_err(|e| e.to_string())?;
+    async fn run(&self, txn: &DatabaseTransaction, now: DateTime<Utc>) -> Result<(), JobError> {
+        let purged = retention::purge(txn, now, self.connection_log_retention).await?;
         self.purged
             .with_label_values(&["connection_logs"])
             .inc_by(purged.connection_logs);
