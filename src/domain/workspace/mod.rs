@@ -16,7 +16,7 @@ mod queries;
 use sea_orm::DbErr;
 
 pub use agents::{authenticate_agent, create_agent_token};
-pub use autostop::{DEFAULT_QUIET_HOURS, deadlines_for, schedule_options};
+pub use autostop::{DEFAULT_QUIET_HOURS, DeadlineError, deadlines_for, schedule_options};
 pub use build_completion::{BuildCompletion, complete_build_job};
 pub use build_job::{BuildAssignment, BuildJobInput, FollowUpStart, acquire_build_job};
 pub use builder::{BuildRequest, NoUsageCheck, UsageCheck, build};
