@@ -5,7 +5,7 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbErr,
     EntityTrait, QueryFilter, QueryOrder,
 };
 use uuid::Uuid;
@@ -27,6 +27,17 @@ use crate::{
     },
 };
 
+/// Why a usage check did not allow a build.
+#[derive(Debug, thiserror::Error)]
+pub enum UsageError {
+    /// The build is refused; the reason is shown to the client.
+    #[error("{0}")]
+    Refused(Box<dyn std::error::Error + Send + Sync>),
+    /// The usage could not be counted.
+    #[error(transparent)]
+    Db(#[from] DbErr),
+}
+
 /// A hook that may refuse a build for usage reasons (the managed-agent limit of a
 /// license). It sees the version being built.
 #[async_trait::async_trait]
@@ -36,7 +47,7 @@ pub trait UsageCheck: Send + Sync {
         &self,
         db: &DatabaseTransaction,
         version: &template_version::Model,
-    ) -> Result<(), String>;
+    ) -> Result<(), UsageError>;
 }
 
 /// Allows every build: the state until licenses fill the hook.
@@ -49,7 +60,7 @@ impl UsageCheck for NoUsageCheck {
         &self,
         _db: &DatabaseTransaction,
         _version: &template_version::Model,
-    ) -> Result<(), String> {
+    ) -> Result<(), UsageError> {
         Ok(())
     }
 }
@@ -292,8 +303,11 @@ pub async fn build(
     if is_start {
         check_quota(db, ws, &tmpl).await?;
         if version.has_ai_task {
-            usage.check(db, &version).await.map_err(|reason| {
-                Error::NotPermitted(format!("Build is not permitted: {reason}"))
+            usage.check(db, &version).await.map_err(|err| match err {
+                UsageError::Refused(reason) => {
+                    Error::NotPermitted(format!("Build is not permitted: {reason}"))
+                }
+                UsageError::Db(e) => Error::Db(e),
             })?;
         }
     }
