@@ -16,7 +16,7 @@ use devplane::{
     app::Application,
     clock::SystemClock,
     config::{Cli, Command},
-    domain::{license, provisioner},
+    domain::{license, provisioner, workspace},
 };
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection, Statement};
 use serde_json::{Value, json};
@@ -257,7 +257,7 @@ async fn run() {
         .as_str()
         .expect("workspace")
         .to_owned();
-    provisioner::run_pending(&db, Utc::now(), "bench")
+    provisioner::run_pending(&db, Utc::now(), "bench", &workspace::BuildCompletion)
         .await
         .expect("provision");
     let agent = gql(

@@ -18,6 +18,7 @@ use crate::{
         },
         provisioner::daemon::{self, Wakeup},
         template::FileCache,
+        workspace::BuildCompletion,
     },
     graphql::{self, Limits},
     http::{self, HttpLimits, HttpState, metrics::Metrics, serve::ServeSettings},
@@ -197,6 +198,7 @@ impl Application {
             self.background.workers,
             self.background.delay,
             self.state.provisioner.clone(),
+            Arc::new(BuildCompletion),
             stop.clone(),
         );
         let mut scheduler = Scheduler::new(self.state.db.clone());

@@ -8,6 +8,7 @@ pub mod cpu;
 pub mod go_quote;
 pub mod identity;
 pub mod license;
+pub mod paging;
 pub mod parameters;
 pub mod provisioner;
 pub mod schedule;

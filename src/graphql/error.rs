@@ -10,7 +10,9 @@ use async_graphql::ErrorExtensions;
 
 use crate::{
     authz,
-    domain::{FieldError, connection_log, identity, license, provisioner, template, workspace},
+    domain::{
+        FieldError, connection_log, identity, license, paging, provisioner, template, workspace,
+    },
 };
 
 /// Results of resolvers.
@@ -322,12 +324,35 @@ impl From<license::service::Error> for ApiError {
     }
 }
 
+impl From<paging::PageError> for ApiError {
+    fn from(err: paging::PageError) -> Self {
+        let message = err.to_string();
+        ApiError::invalid(message, err.0)
+    }
+}
+
+impl From<connection_log::ingest::Error> for ApiError {
+    fn from(err: connection_log::ingest::Error) -> Self {
+        use connection_log::ingest::Error as E;
+        let message = err.to_string();
+        match err {
+            E::InvalidBatch(fields) | E::Invalid(fields) => ApiError::invalid(message, fields),
+            E::NotFound(_) => ApiError::new(ErrorCode::NotFound, message),
+            E::Forbidden(forbidden) => forbidden.into(),
+            E::Db(e) => ApiError::internal(&e),
+        }
+    }
+}
+
 impl From<connection_log::query::Error> for ApiError {
     fn from(err: connection_log::query::Error) -> Self {
         use connection_log::query::Error as E;
+        let message = err.to_string();
         match err {
-            E::InvalidQuery(fields) => {
-                ApiError::invalid("Invalid connection search query.", fields)
+            E::InvalidQuery(fields) => ApiError::invalid(message, fields),
+            E::InvalidPage(err) => err.into(),
+            E::MixedPaging(field) | E::InvalidCursor(field) => {
+                ApiError::invalid(message, vec![field])
             }
             E::NotEntitled(err) => err.into(),
             E::Db(e) => ApiError::internal(&e),

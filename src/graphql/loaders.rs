@@ -48,6 +48,9 @@ pub struct TemplateId(pub Uuid);
 /// Key: a template version by id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct TemplateVersionId(pub Uuid);
+/// Key: a provisioner job by id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ProvisionerJobId(pub Uuid);
 /// Key: the latest build (with its job) of a workspace.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct LatestBuildOf(pub Uuid);
@@ -75,5 +78,6 @@ batch_loader!(OrganizationId => organization::Model, rows_by_id::<organization::
 batch_loader!(MembershipsOf => Vec<organization_member::Model>, identity::memberships_of);
 batch_loader!(TemplateId => template_entity::Model, rows_by_id::<template_entity::Entity>);
 batch_loader!(TemplateVersionId => template_version::Model, rows_by_id::<template_version::Entity>);
+batch_loader!(ProvisionerJobId => provisioner_job::Model, rows_by_id::<provisioner_job::Entity>);
 batch_loader!(LatestBuildOf => (workspace_build::Model, provisioner_job::Model), workspace::latest_builds);
 batch_loader!(AgentsOf => Vec<workspace_agent::Model>, workspace::agents_of);

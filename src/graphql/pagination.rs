@@ -1,13 +1,8 @@
 //! Offset paging arguments shared by list queries: `limit` defaults to 100 and may not
 //! exceed 1000 (docs/graphql.md, "Paging"), negative values are input errors.
 
-use super::error::{ApiError, Result};
-use crate::domain::FieldError;
-
-/// The default page size.
-pub const DEFAULT_LIMIT: i32 = 100;
-/// The largest page size.
-pub const MAX_LIMIT: i32 = 1000;
+use super::error::Result;
+pub use crate::domain::paging::{DEFAULT_LIMIT, MAX_LIMIT};
 
 /// A checked offset and limit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,27 +16,8 @@ pub struct OffsetPage {
 impl OffsetPage {
     /// Checks the raw arguments, reporting every bad one.
     pub fn parse(offset: i32, limit: Option<i32>) -> Result<Self> {
-        let limit = limit.unwrap_or(DEFAULT_LIMIT);
-        let mut errors = Vec::new();
-        if offset < 0 {
-            errors.push(FieldError::new("offset", "must not be negative"));
-        }
-        if !(1..=MAX_LIMIT).contains(&limit) {
-            errors.push(FieldError::new(
-                "limit",
-                format!("must be between 1 and {MAX_LIMIT}"),
-            ));
-        }
-        if !errors.is_empty() {
-            return Err(ApiError::invalid(
-                "Query parameters have invalid values.",
-                errors,
-            ));
-        }
-        Ok(Self {
-            offset: offset.unsigned_abs().into(),
-            limit: limit.unsigned_abs().into(),
-        })
+        let (offset, limit) = crate::domain::paging::check_offset_limit(offset, limit)?;
+        Ok(Self { offset, limit })
     }
 
     /// Query complexity of a page: its size times the cost of one item.

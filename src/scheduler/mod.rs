@@ -18,6 +18,14 @@ use tracing::Instrument;
 
 use crate::clock::Clock;
 
+/// Why a job's cycle failed; the scheduler logs it and tries again when the job is next due.
+#[derive(Debug, thiserror::Error)]
+pub enum JobError {
+    /// The database failed.
+    #[error(transparent)]
+    Db(#[from] sea_orm::DbErr),
+}
+
 /// One kind of background work.
 #[async_trait::async_trait]
 pub trait Job: Send + Sync {
@@ -26,7 +34,7 @@ pub trait Job: Send + Sync {
     /// How often it runs.
     fn interval(&self) -> chrono::Duration;
     /// Does one cycle in `txn`, which holds the job's lock.
-    async fn run(&self, txn: &DatabaseTransaction, now: DateTime<Utc>) -> Result<(), String>;
+    async fn run(&self, txn: &DatabaseTransaction, now: DateTime<Utc>) -> Result<(), JobError>;
 }
 
 /// What a tick did with one job.
@@ -133,7 +141,7 @@ impl Scheduler {
                 Ok(()) => RunOutcome::Ran,
                 Err(e) => RunOutcome::Failed(e.to_string()),
             },
-            Err(e) => RunOutcome::Failed(e),
+            Err(e) => RunOutcome::Failed(e.to_string()),
         }
     }
 
@@ -172,7 +180,11 @@ mod tests {
         fn interval(&self) -> chrono::Duration {
             chrono::Duration::minutes(10)
         }
-        async fn run(&self, _txn: &DatabaseTransaction, _now: DateTime<Utc>) -> Result<(), String> {
+        async fn run(
+            &self,
+            _txn: &DatabaseTransaction,
+            _now: DateTime<Utc>,
+        ) -> Result<(), JobError> {
             self.0.fetch_add(1, Ordering::SeqCst);
             Ok(())
         }

@@ -129,9 +129,14 @@ pub async fn create_template(
 
 /// Runs every queued provisioner job now.
 pub async fn run_jobs(app: &TestApp) -> usize {
-    devplane::domain::provisioner::run_pending(&app.db, app.clock.now(), "test")
-        .await
-        .expect("jobs run")
+    devplane::domain::provisioner::run_pending(
+        &app.db,
+        app.clock.now(),
+        "test",
+        &devplane::domain::workspace::BuildCompletion,
+    )
+    .await
+    .expect("jobs run")
 }
 
 async fn create_workspace(

@@ -16,9 +16,34 @@ use uuid::Uuid;
 
 use super::ConnectionType;
 use crate::{
+    authz::{self, Action, Object, Resource, Subject},
     domain::{FieldError, text},
-    entity::{connection_log, workspace},
+    entity::{connection_log, workspace, workspace_agent},
 };
+
+/// The most events one report may carry; agents that buffer more send several batches, so
+/// no request holds a transaction open for long.
+pub const MAX_EVENTS_PER_BATCH: usize = 1000;
+
+/// What can go wrong reporting connections.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A batch of agent events is invalid; every problem is listed, by event.
+    #[error("Invalid connection events.")]
+    InvalidBatch(Vec<FieldError>),
+    /// A web event is invalid; every problem is listed.
+    #[error("Invalid connection event.")]
+    Invalid(Vec<FieldError>),
+    /// The agent, or its workspace, does not exist.
+    #[error("The {0} does not exist.")]
+    NotFound(&'static str),
+    /// The caller may not report web connections.
+    #[error(transparent)]
+    Forbidden(#[from] authz::Forbidden),
+    /// The database failed.
+    #[error(transparent)]
+    Db(#[from] sea_orm::DbErr),
+}
 
 /// Whether the event opens or closes the connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,6 +88,46 @@ pub struct EventTarget {
     pub agent_name: String,
 }
 
+/// A connection event as an agent reports it, about one of its own sessions.
+#[derive(Debug, Clone)]
+pub struct AgentEvent {
+    /// The agent's session id.
+    pub connection_id: Uuid,
+    /// Open or close.
+    pub action: ConnectionAction,
+    /// How the client connected: agents report SSH-like sessions only.
+    pub connection_type: ConnectionType,
+    /// When it happened.
+    pub time: DateTime<Utc>,
+    /// The client's IP as reported.
+    pub ip: Option<String>,
+    /// Why the connection closed.
+    pub reason: Option<String>,
+    /// The exit code, on a disconnect.
+    pub status_code: Option<i32>,
+}
+
+/// A web connection (an app or a forwarded port) as a workspace proxy reports it.
+#[derive(Debug, Clone)]
+pub struct WebConnection {
+    /// The agent serving the app or port.
+    pub agent_id: Uuid,
+    /// How the client connected: a workspace app or a forwarded port.
+    pub connection_type: ConnectionType,
+    /// When it happened.
+    pub time: DateTime<Utc>,
+    /// The client's IP as reported.
+    pub ip: Option<String>,
+    /// The authenticated requester, if any.
+    pub user_id: Option<Uuid>,
+    /// The requester's user agent.
+    pub user_agent: Option<String>,
+    /// The app slug or port.
+    pub slug_or_port: String,
+    /// The HTTP status of the response; 0 means 200.
+    pub status_code: i32,
+}
+
 /// The earliest event time accepted: anything before is a broken clock, not a connection.
 const EARLIEST_EVENT_SECONDS: i64 = 946_684_800; // 2000-01-01T00:00:00Z
 /// How far ahead of the server's clock an event may be, for clocks that drift.
@@ -73,7 +138,7 @@ const MAX_EVENT_LEAD: chrono::Duration = chrono::Duration::days(1);
 /// characters; reported free text (reason, user agent) loses NULs and is cut at 1024
 /// characters rather than refused, so one odd event cannot make a whole batch fail again
 /// and again. Field names are those of the GraphQL input.
-pub fn check_event(event: &mut ConnectionEvent, now: DateTime<Utc>) -> Vec<FieldError> {
+fn check_event(event: &mut ConnectionEvent, now: DateTime<Utc>) -> Vec<FieldError> {
     let mut errors = Vec::new();
     let earliest = DateTime::from_timestamp(EARLIEST_EVENT_SECONDS, 0).unwrap_or_default();
     if event.time < earliest || event.time > now + MAX_EVENT_LEAD {
@@ -250,6 +315,139 @@ pub async fn record(
     txn.commit().await
 }
 
+/// The event to record for an agent's report, or what is wrong with it (field names of
+/// the GraphQL input).
+fn agent_event(event: AgentEvent) -> Result<ConnectionEvent, FieldError> {
+    if event.connection_type.is_web() {
+        return Err(FieldError::new(
+            "type",
+            "agents report SSH, VSCODE, JETBRAINS or RECONNECTING_PTY connections",
+        ));
+    }
+    if event.connection_id.is_nil() {
+        return Err(FieldError::new("connectionId", "must not be the nil UUID"));
+    }
+    Ok(ConnectionEvent {
+        connection_id: Some(event.connection_id),
+        action: event.action,
+        connection_type: event.connection_type,
+        time: event.time,
+        ip: event.ip,
+        reason: event.reason,
+        code: event.status_code,
+        user_id: None,
+        user_agent: None,
+        slug_or_port: None,
+    })
+}
+
+/// Checks a batch of an agent's events, all or none: at most [`MAX_EVENTS_PER_BATCH`],
+/// every problem listed under `input[i].<field>`.
+fn check_agent_events(
+    events: Vec<AgentEvent>,
+    now: DateTime<Utc>,
+) -> Result<Vec<ConnectionEvent>, Error> {
+    if events.len() > MAX_EVENTS_PER_BATCH {
+        return Err(Error::InvalidBatch(vec![FieldError::new(
+            "input",
+            format!(
+                "at most {MAX_EVENTS_PER_BATCH} events per call, got {}",
+                events.len()
+            ),
+        )]));
+    }
+    let mut errors = Vec::new();
+    let mut checked = Vec::with_capacity(events.len());
+    for (i, event) in events.into_iter().enumerate() {
+        let prefixed = |e: FieldError| FieldError::new(format!("input[{i}].{}", e.field), e.detail);
+        match agent_event(event) {
+            Ok(mut event) => {
+                errors.extend(check_event(&mut event, now).into_iter().map(prefixed));
+                checked.push(event);
+            }
+            Err(e) => errors.push(prefixed(e)),
+        }
+    }
+    if errors.is_empty() {
+        Ok(checked)
+    } else {
+        Err(Error::InvalidBatch(errors))
+    }
+}
+
+/// Records a batch of events the authenticated `agent` of `workspace` reports, all or
+/// none; returns how many were recorded.
+pub async fn report_agent_events(
+    db: &DatabaseConnection,
+    now: DateTime<Utc>,
+    agent: &workspace_agent::Model,
+    workspace: &workspace::Model,
+    events: Vec<AgentEvent>,
+) -> Result<usize, Error> {
+    let events = check_agent_events(events, now)?;
+    let target = EventTarget {
+        workspace: workspace.clone(),
+        agent_name: agent.name.clone(),
+    };
+    record(db, &target, &events).await?;
+    Ok(events.len())
+}
+
+/// Records a web connection; `subject` (a workspace proxy) needs permission to update the
+/// connection log.
+pub async fn report_web_connection(
+    db: &DatabaseConnection,
+    subject: &Subject,
+    now: DateTime<Utc>,
+    input: WebConnection,
+) -> Result<(), Error> {
+    authz::authorize(
+        subject,
+        Action::Update,
+        &Object::new(Resource::ConnectionLog),
+    )?;
+    if !input.connection_type.is_web() {
+        return Err(Error::Invalid(vec![FieldError::new(
+            "type",
+            "web connections are WORKSPACE_APP or PORT_FORWARDING",
+        )]));
+    }
+    let agent = workspace_agent::Entity::find_by_id(input.agent_id)
+        .one(db)
+        .await?
+        .ok_or(Error::NotFound("agent"))?;
+    let ws = workspace::Entity::find_by_id(agent.workspace_id)
+        .one(db)
+        .await?
+        .ok_or(Error::NotFound("workspace"))?;
+    let mut event = ConnectionEvent {
+        connection_id: None,
+        action: ConnectionAction::Connect,
+        connection_type: input.connection_type,
+        time: input.time,
+        ip: input.ip,
+        reason: None,
+        code: Some(if input.status_code == 0 {
+            200
+        } else {
+            input.status_code
+        }),
+        user_id: input.user_id,
+        user_agent: input.user_agent,
+        slug_or_port: Some(input.slug_or_port),
+    };
+    let errors = check_event(&mut event, now);
+    if !errors.is_empty() {
+        return Err(Error::Invalid(errors));
+    }
+    let target = EventTarget {
+        workspace: ws,
+        agent_name: agent.name,
+    };
+    record(db, &target, &[event]).await?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -371,5 +569,60 @@ mod tests {
         assert_eq!(rows[2].row.code, Some(200));
         assert!(rows.iter().all(|p| p.row.workspace_id == t.workspace.id));
         assert!(rows.iter().all(|p| p.row.agent_name == "main"));
+    }
+
+    fn agent_event_at(connection_id: Uuid, connection_type: ConnectionType) -> AgentEvent {
+        AgentEvent {
+            connection_id,
+            action: Connect,
+            connection_type,
+            time: event(None, Connect, 0, None, None).time,
+            ip: None,
+            reason: None,
+            status_code: None,
+        }
+    }
+
+    fn now() -> DateTime<Utc> {
+        event(None, Connect, 60, None, None).time
+    }
+
+    #[test]
+    fn agent_batches_list_every_problem_by_event() {
+        let batch = vec![
+            agent_event_at(Uuid::new_v4(), ConnectionType::Ssh),
+            agent_event_at(Uuid::new_v4(), ConnectionType::WorkspaceApp),
+            agent_event_at(Uuid::nil(), ConnectionType::Vscode),
+            AgentEvent {
+                time: now() + chrono::Duration::days(2),
+                ..agent_event_at(Uuid::new_v4(), ConnectionType::Ssh)
+            },
+        ];
+        let Err(Error::InvalidBatch(errors)) = check_agent_events(batch, now()) else {
+            panic!("the batch must be refused");
+        };
+        let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(
+            fields,
+            ["input[1].type", "input[2].connectionId", "input[3].time"]
+        );
+    }
+
+    #[test]
+    fn agent_batches_are_capped() {
+        let ok = vec![agent_event_at(Uuid::new_v4(), ConnectionType::Ssh); MAX_EVENTS_PER_BATCH];
+        assert_eq!(
+            check_agent_events(ok, now())
+                .map(|events| events.len())
+                .ok(),
+            Some(MAX_EVENTS_PER_BATCH)
+        );
+        let too_many =
+            vec![agent_event_at(Uuid::new_v4(), ConnectionType::Ssh); MAX_EVENTS_PER_BATCH + 1];
+        let Err(Error::InvalidBatch(errors)) = check_agent_events(too_many, now()) else {
+            panic!("the batch must be refused");
+        };
+        assert_eq!(errors.len(), 1);
+        assert_eq!(errors[0].field, "input");
     }
 }

@@ -2,6 +2,7 @@
 
 pub mod ingest;
 pub mod query;
+pub mod retention;
 pub mod search;
 
 pub use search::{

@@ -3,6 +3,7 @@
 //! offset or by keyset cursor (a deep page costs what the first costs), and the total comes
 //! from a separate count query, capped so it never scans millions of rows.
 
+use base64::Engine;
 use chrono::{DateTime, Utc};
 use sea_orm::{
     Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
@@ -18,6 +19,7 @@ use crate::{
     domain::{
         FieldError,
         license::{FeatureName, service::EntitlementsService},
+        paging::{self, PageError},
     },
     entity::{connection_log, organization, user},
 };
@@ -28,12 +30,34 @@ pub enum Error {
     /// The filter is invalid; every problem is listed.
     #[error("Invalid connection search query.")]
     InvalidQuery(Vec<FieldError>),
+    /// Offset or page size out of range.
+    #[error(transparent)]
+    InvalidPage(#[from] PageError),
+    /// Offset paging and cursor paging were mixed.
+    #[error("Use either offset/limit or first/after.")]
+    MixedPaging(FieldError),
+    /// `after` is not a cursor of this list.
+    #[error("Invalid cursor.")]
+    InvalidCursor(FieldError),
     /// The deployment is not licensed for the connection log.
     #[error(transparent)]
     NotEntitled(#[from] crate::domain::license::service::Error),
     /// The database failed.
     #[error(transparent)]
     Db(#[from] sea_orm::DbErr),
+}
+
+/// The paging arguments as the client gave them: `offset`/`limit`, or `first`/`after`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PageRequest {
+    /// Rows to skip (offset paging).
+    pub offset: Option<i32>,
+    /// Rows to return (offset paging).
+    pub limit: Option<i32>,
+    /// Rows to return (cursor paging).
+    pub first: Option<i32>,
+    /// The cursor of the previous page's last row (cursor paging).
+    pub after: Option<String>,
 }
 
 /// Which page.
@@ -64,6 +88,57 @@ pub struct LogPage {
     pub total_count: u64,
     /// Whether rows follow this page.
     pub has_next_page: bool,
+    /// Whether rows precede this page (false when unknown, for cursor pages).
+    pub has_previous_page: bool,
+}
+
+/// Cursors are opaque to clients: base64 of the row's connect time and id.
+pub fn encode_cursor(row: &connection_log::Model) -> String {
+    let raw = format!(
+        "{}|{}",
+        row.connect_time
+            .to_rfc3339_opts(chrono::SecondsFormat::Nanos, true),
+        row.id
+    );
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw)
+}
+
+fn decode_cursor(cursor: &str) -> Option<(DateTime<Utc>, Uuid)> {
+    let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(cursor)
+        .ok()?;
+    let raw = String::from_utf8(raw).ok()?;
+    let (time, id) = raw.split_once('|')?;
+    Some((
+        DateTime::parse_from_rfc3339(time).ok()?.to_utc(),
+        Uuid::parse_str(id).ok()?,
+    ))
+}
+
+impl Page {
+    /// Checks the paging arguments: offset paging unless `first` or `after` is given, and
+    /// never both kinds at once.
+    pub fn parse(request: &PageRequest) -> Result<Self, Error> {
+        if request.first.is_none() && request.after.is_none() {
+            let (offset, limit) =
+                paging::check_offset_limit(request.offset.unwrap_or(0), request.limit)?;
+            return Ok(Page::Offset { offset, limit });
+        }
+        if request.offset.is_some() || request.limit.is_some() {
+            return Err(Error::MixedPaging(FieldError::new(
+                "first",
+                "cannot be combined with offset or limit",
+            )));
+        }
+        let (_, first) = paging::check_offset_limit(0, request.first)?;
+        let after = match &request.after {
+            Some(cursor) => Some(decode_cursor(cursor).ok_or_else(|| {
+                Error::InvalidCursor(FieldError::new("after", "not a cursor of this list"))
+            })?),
+            None => None,
+        };
+        Ok(Page::After { after, first })
+    }
 }
 
 fn col(c: connection_log::Column) -> Expr {
@@ -224,15 +299,21 @@ pub async fn list(
     entitlements: &EntitlementsService,
     subject: &Subject,
     search: &str,
-    page: Page,
+    page: &PageRequest,
     count_cap: u64,
 ) -> Result<LogPage, Error> {
+    // The license gate comes before any input check, as Coder's route middleware does.
     entitlements.require(FeatureName::ConnectionLog)?;
+    let page = Page::parse(page)?;
+    let has_previous_page = matches!(page, Page::Offset { offset, .. } if offset > 0);
     let scope = ReadScope::compute(subject, Action::Read, Resource::ConnectionLog);
     let (filter, organization_id) = parse_and_resolve(db, subject, search).await?;
     let condition = filter_condition(subject, &filter, organization_id);
     if scope.is_nothing() {
-        return Ok(LogPage::default());
+        return Ok(LogPage {
+            has_previous_page,
+            ..LogPage::default()
+        });
     }
     let visible = Condition::all()
         .add(scope.condition(Some(col(connection_log::Column::OrganizationId)), None))
@@ -259,7 +340,10 @@ pub async fn list(
             .map_or(0, |n| u64::try_from(n).unwrap_or(0))
     };
     if total_count == 0 {
-        return Ok(LogPage::default());
+        return Ok(LogPage {
+            has_previous_page,
+            ..LogPage::default()
+        });
     }
 
     let ordered = connection_log::Entity::find()
@@ -292,6 +376,7 @@ pub async fn list(
         rows,
         total_count,
         has_next_page,
+        has_previous_page,
     })
 }
 
@@ -304,4 +389,77 @@ fn split_extra(
     let more = rows.len() > size;
     rows.truncate(size);
     (rows, more)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_round_trip() {
+        let row = connection_log::Model {
+            id: Uuid::new_v4(),
+            connect_time: Utc::now(),
+            organization_id: Uuid::nil(),
+            workspace_owner_id: Uuid::nil(),
+            workspace_id: Uuid::nil(),
+            workspace_name: String::new(),
+            agent_name: String::new(),
+            r#type: "ssh".into(),
+            ip: None,
+            code: None,
+            user_agent: None,
+            user_id: None,
+            slug_or_port: None,
+            connection_id: None,
+            disconnect_time: None,
+            disconnect_reason: None,
+        };
+        assert_eq!(
+            decode_cursor(&encode_cursor(&row)),
+            Some((row.connect_time, row.id))
+        );
+        assert_eq!(decode_cursor("garbage"), None);
+    }
+
+    #[test]
+    fn paging_is_offset_or_cursor_never_both() {
+        let request = |offset, limit, first, after: Option<&str>| PageRequest {
+            offset,
+            limit,
+            first,
+            after: after.map(str::to_owned),
+        };
+        assert!(matches!(
+            Page::parse(&request(None, None, None, None)),
+            Ok(Page::Offset {
+                offset: 0,
+                limit: 100
+            })
+        ));
+        assert!(matches!(
+            Page::parse(&request(None, None, Some(5), None)),
+            Ok(Page::After {
+                after: None,
+                first: 5
+            })
+        ));
+        assert!(matches!(
+            Page::parse(&request(Some(1), None, Some(5), None)),
+            Err(Error::MixedPaging(_))
+        ));
+        assert!(matches!(
+            Page::parse(&request(None, None, None, Some("garbage"))),
+            Err(Error::InvalidCursor(_))
+        ));
+        // A bad page size is reported before a bad cursor, as it always was.
+        assert!(matches!(
+            Page::parse(&request(None, None, Some(0), Some("garbage"))),
+            Err(Error::InvalidPage(_))
+        ));
+        assert!(matches!(
+            Page::parse(&request(Some(-1), Some(0), None, None)),
+            Err(Error::InvalidPage(PageError(errors))) if errors.len() == 2
+        ));
+    }
 }

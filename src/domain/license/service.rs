@@ -25,7 +25,7 @@ use super::{
 use crate::{
     authz::{self, Action, Object, Resource, Subject},
     clock::Clock,
-    domain::workspace::UsageCheck,
+    domain::workspace::{UsageCheck, UsageError},
     entity::{license, template_version},
 };
 
@@ -304,7 +304,7 @@ impl UsageCheck for LicenseUsageCheck {
         &self,
         db: &DatabaseTransaction,
         version: &template_version::Model,
-    ) -> Result<(), String> {
+    ) -> Result<(), UsageError> {
         if !version.has_ai_task {
             return Ok(());
         }
@@ -313,12 +313,11 @@ impl UsageCheck for LicenseUsageCheck {
             // Counted in the build's transaction, so it sees the builds before it.
             Some(period) => store::managed_agent_count(db, period.start, period.end)
                 .await
-                .map_err(|e| {
-                    tracing::error!(error = %e, "counting managed agents failed");
-                    "Failed to check build usage".to_owned()
-                })?,
+                .inspect_err(|e| tracing::error!(error = %e, "counting managed agents failed"))?,
             None => 0,
         };
-        check.decide(count).map_err(|denial| denial.to_string())
+        check
+            .decide(count)
+            .map_err(|denial| UsageError::Refused(Box::new(denial)))
     }
 }

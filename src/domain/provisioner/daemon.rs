@@ -9,6 +9,7 @@ use tokio::{sync::Notify, task::JoinSet};
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
+use super::JobEffects;
 use crate::clock::Clock;
 
 /// How often idle workers look for jobs queued by another replica.
@@ -25,18 +26,26 @@ impl Wakeup {
     }
 }
 
-/// Starts `workers` built-in provisioners; they run until `stop` is cancelled.
+/// Starts `workers` built-in provisioners, which complete jobs with `effects`; they run
+/// until `stop` is cancelled.
 pub fn spawn(
     db: DatabaseConnection,
     clock: Arc<dyn Clock>,
     workers: usize,
     delay: Duration,
     wakeup: Wakeup,
+    effects: Arc<dyn JobEffects>,
     stop: CancellationToken,
 ) -> JoinSet<()> {
     let mut set = JoinSet::new();
     for n in 0..workers {
-        let (db, clock, wakeup, stop) = (db.clone(), clock.clone(), wakeup.clone(), stop.clone());
+        let (db, clock, wakeup, effects, stop) = (
+            db.clone(),
+            clock.clone(),
+            wakeup.clone(),
+            effects.clone(),
+            stop.clone(),
+        );
         let name = format!("built-in-{n}");
         let span = tracing::info_span!("job", source = "job", job = "provisioner", worker = %name);
         set.spawn(async move {
@@ -48,7 +57,7 @@ pub fn spawn(
                             () = stop.cancelled() => {}
                         }
                         // Finish the current job even when stopping, so nothing is left running.
-                        if let Err(err) = super::complete(&db, clock.now(), job.id, None, Ok(())).await {
+                        if let Err(err) = super::complete(&db, clock.now(), job.id, None, Ok(()), effects.as_ref()).await {
                             tracing::error!(job.id = %job.id, error = %err, "completing a job failed");
                         }
                         continue;

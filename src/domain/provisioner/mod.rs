@@ -1,41 +1,28 @@
-//! Provisioner jobs: a durable queue in `provisioner_jobs`. Builds enqueue a job; a
-//! provisioner acquires the oldest pending one (row lock with SKIP LOCKED on PostgreSQL,
-//! so many provisioners never take the same job), runs it, and completes it. Completing a
-//! workspace build applies its effects: agents for a start (with the autostop deadline),
-//! none after a stop or delete, and the workspace marked deleted after a delete.
+//! Provisioner jobs: a durable queue in `provisioner_jobs`. Callers enqueue a job of a
+//! kind with an input; a provisioner acquires the oldest pending one (row lock with SKIP
+//! LOCKED on PostgreSQL, so many provisioners never take the same job), runs it, and
+//! completes it. What a succeeded job does to the rest of the system is not the queue's
+//! business: the caller of [`complete`] passes it as [`JobEffects`], which run in the
+//! completion's transaction.
 //!
-//! The built-in provisioner ([`daemon`]) runs inside the server and "applies" builds by
+//! The built-in provisioner ([`daemon`]) runs inside the server and "applies" jobs by
 //! those effects alone, after a configurable delay; a real Terraform runner can take its
 //! place through the same acquire/complete functions.
 
 pub mod daemon;
-mod effects;
 pub mod keys;
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait,
     ActiveValue::Set,
-    ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, TransactionTrait,
+    ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseConnection, DatabaseTransaction,
+    EntityTrait, QueryFilter, QueryOrder, TransactionTrait,
     sea_query::{Expr, LockBehavior, LockType, Query},
 };
-use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::entity::provisioner_job::{self, JobStatus};
-
-pub use effects::FollowUpStart;
-
-/// What a workspace-build job carries.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct BuildJobInput {
-    /// The build to run.
-    pub workspace_build_id: Uuid,
-    /// A start build to create when this (stop) build succeeds: `updateWorkspace`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub then_start: Option<FollowUpStart>,
-}
 
 /// Errors of the queue.
 #[derive(Debug, thiserror::Error)]
@@ -51,47 +38,33 @@ pub enum Error {
     Db(#[from] sea_orm::DbErr),
 }
 
-impl From<Error> for crate::domain::workspace::Error {
-    fn from(err: Error) -> Self {
-        match err {
-            Error::Db(e) => crate::domain::workspace::Error::Db(e),
-            other => crate::domain::workspace::Error::Corrupt(other.to_string()),
-        }
-    }
+/// What a succeeded job does beyond the queue. It runs in the transaction that completes
+/// the job, so a job is never done without its effects, nor its effects without the job.
+#[async_trait::async_trait]
+pub trait JobEffects: Send + Sync {
+    /// Applies the effects of `job`, which has just succeeded at `now`.
+    async fn apply(
+        &self,
+        txn: &DatabaseTransaction,
+        now: DateTime<Utc>,
+        job: &provisioner_job::Model,
+    ) -> Result<(), Error>;
 }
 
-/// Queues the job of a workspace build.
-pub async fn enqueue_build(
+/// Queues a job of `kind` for an organization's provisioners.
+pub async fn enqueue(
     db: &impl ConnectionTrait,
     now: DateTime<Utc>,
     organization_id: Uuid,
-    build_id: Uuid,
-) -> Result<provisioner_job::Model, sea_orm::DbErr> {
-    enqueue_build_with(
-        db,
-        now,
-        organization_id,
-        BuildJobInput {
-            workspace_build_id: build_id,
-            then_start: None,
-        },
-    )
-    .await
-}
-
-/// Queues a workspace-build job with its full input.
-pub async fn enqueue_build_with(
-    db: &impl ConnectionTrait,
-    now: DateTime<Utc>,
-    organization_id: Uuid,
-    input: BuildJobInput,
+    kind: &str,
+    input: serde_json::Value,
 ) -> Result<provisioner_job::Model, sea_orm::DbErr> {
     provisioner_job::ActiveModel {
         id: Set(Uuid::new_v4()),
         organization_id: Set(organization_id),
-        kind: Set("workspace_build".to_owned()),
+        kind: Set(kind.to_owned()),
         status: Set(JobStatus::Pending),
-        input: Set(serde_json::to_value(&input).unwrap_or_default()),
+        input: Set(input),
         error: Set(String::new()),
         worker_id: Set(None),
         created_at: Set(now),
@@ -143,7 +116,7 @@ pub async fn acquire(
 }
 
 /// Finishes a running job: succeeded (`Ok`) or failed with an error text, and applies the
-/// effects of a workspace build, all in one transaction. With `worker`, only the worker
+/// `effects` of a succeeded job, all in one transaction. With `worker`, only the worker
 /// that acquired the job may complete it.
 pub async fn complete(
     db: &DatabaseConnection,
@@ -151,6 +124,7 @@ pub async fn complete(
     job_id: Uuid,
     worker: Option<&str>,
     outcome: Result<(), String>,
+    effects: &dyn JobEffects,
 ) -> Result<provisioner_job::Model, Error> {
     let txn = db.begin().await?;
     let job = provisioner_job::Entity::find_by_id(job_id)
@@ -186,23 +160,24 @@ pub async fn complete(
     active.completed_at = Set(Some(now));
     active.updated_at = Set(now);
     let job = active.update(&txn).await?;
-    if job.kind == "workspace_build" && status == JobStatus::Succeeded {
-        effects::apply(&txn, now, &job).await?;
+    if status == JobStatus::Succeeded {
+        effects.apply(&txn, now, &job).await?;
     }
     txn.commit().await?;
     Ok(job)
 }
 
-/// Runs every pending job now, succeeding each: the built-in provisioner without its
-/// delay. Tests and the daemon use it. Returns how many jobs ran.
+/// Runs every pending job now, succeeding each with its `effects`: the built-in
+/// provisioner without its delay. Tests and benchmarks use it. Returns how many jobs ran.
 pub async fn run_pending(
     db: &DatabaseConnection,
     now: DateTime<Utc>,
     worker: &str,
+    effects: &dyn JobEffects,
 ) -> Result<usize, Error> {
     let mut ran = 0;
     while let Some(job) = acquire(db, now, worker, None).await? {
-        complete(db, now, job.id, None, Ok(())).await?;
+        complete(db, now, job.id, None, Ok(()), effects).await?;
         ran += 1;
     }
     Ok(ran)
@@ -217,61 +192,4 @@ pub async fn active_jobs(
         .order_by_asc(provisioner_job::Column::CreatedAt)
         .all(db)
         .await
-}
-
-/// What an external provisioner needs to run a workspace-build job.
-#[derive(Debug, Clone)]
-pub struct BuildAssignment {
-    /// The job.
-    pub job: provisioner_job::Model,
-    /// The build it runs.
-    pub build: crate::entity::workspace_build::Model,
-    /// The workspace.
-    pub workspace: crate::entity::workspace::Model,
-    /// The source archive of the build's version.
-    pub file_id: Uuid,
-}
-
-/// A workspace-build job's input with the build and workspace it names.
-pub(crate) async fn load_build(
-    db: &impl ConnectionTrait,
-    job: &provisioner_job::Model,
-) -> Result<
-    (
-        BuildJobInput,
-        crate::entity::workspace_build::Model,
-        crate::entity::workspace::Model,
-    ),
-    Error,
-> {
-    use crate::entity::{workspace, workspace_build};
-    let input: BuildJobInput = serde_json::from_value(job.input.clone())
-        .map_err(|e| Error::Corrupt(format!("job input: {e}")))?;
-    let build = workspace_build::Entity::find_by_id(input.workspace_build_id)
-        .one(db)
-        .await?
-        .ok_or_else(|| Error::Corrupt(format!("job {} has no build", job.id)))?;
-    let ws = workspace::Entity::find_by_id(build.workspace_id)
-        .one(db)
-        .await?
-        .ok_or_else(|| Error::Corrupt(format!("build {} has no workspace", build.id)))?;
-    Ok((input, build, ws))
-}
-
-/// The build behind a workspace-build job.
-pub async fn assignment(
-    db: &impl ConnectionTrait,
-    job: provisioner_job::Model,
-) -> Result<BuildAssignment, Error> {
-    let (_, build, ws) = load_build(db, &job).await?;
-    let version = crate::entity::template_version::Entity::find_by_id(build.template_version_id)
-        .one(db)
-        .await?
-        .ok_or_else(|| Error::Corrupt(format!("build {} has no version", build.id)))?;
-    Ok(BuildAssignment {
-        job,
-        build,
-        workspace: ws,
-        file_id: version.file_id,
-    })
 }

@@ -436,7 +436,12 @@ pub async fn create_template(
 ) -> Result<(template::Model, template_version::Model)> {
     crate::domain::identity::get_organization(db, subject, input.organization_id)
         .await
-        .map_err(|_| Error::NotFound("organization"))?;
+        .map_err(|err| match err {
+            crate::domain::identity::Error::Db(e) => Error::Db(e),
+            // The lookup fails otherwise only when the organization is absent or hidden
+            // from the caller: for the caller, it does not exist.
+            _ => Error::NotFound("organization"),
+        })?;
     authz::authorize(
         subject,
         Action::Create,
@@ -725,4 +730,37 @@ pub async fn presets_of(
             (p, s)
         })
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// With no organizations table, looking the organization up fails in the database: that
+    /// must stay a database failure (an internal error), not become "no such organization".
+    #[tokio::test]
+    async fn a_database_failure_is_not_reported_as_not_found() {
+        let db = crate::db::connect("sqlite::memory:", Some(1))
+            .await
+            .expect("db");
+        let input = CreateTemplate {
+            organization_id: Uuid::new_v4(),
+            name: "t".into(),
+            display_name: String::new(),
+            description: String::new(),
+            icon: String::new(),
+            source: TemplateSource::Files(Vec::new()),
+            schedule: ScheduleSettings::default(),
+        };
+        let err = create_template(
+            &db,
+            &FileCache::new(),
+            &Subject::system("test", Uuid::new_v4()),
+            Utc::now(),
+            input,
+        )
+        .await
+        .expect_err("the organization cannot be read");
+        assert!(matches!(err, Error::Db(_)), "{err:?}");
+    }
 }

@@ -25,9 +25,13 @@ pub async fn create_agent_token(
         .one(db)
         .await?
         .ok_or(Error::NotFound("agent"))?;
+    // An agent of a workspace the caller may not see does not exist for the caller.
     let ws = get_workspace(db, subject, agent.workspace_id)
         .await
-        .map_err(|_| Error::NotFound("agent"))?;
+        .map_err(|err| match err {
+            Error::NotFound(_) => Error::NotFound("agent"),
+            other => other,
+        })?;
     authz::authorize(
         subject,
         Action::Update,
@@ -59,4 +63,53 @@ pub async fn authenticate_agent(
         .one(db)
         .await?;
     Ok(ws.map(|ws| (agent, ws)))
+}
+
+#[cfg(test)]
+mod tests {
+    use sea_orm::Schema;
+
+    use super::*;
+
+    /// The agent's workspace cannot be read while its table is missing: a database failure,
+    /// which must stay one (an internal error), not become "no such agent".
+    #[tokio::test]
+    async fn a_database_failure_is_not_reported_as_not_found() {
+        let db = crate::db::connect("sqlite::memory:", Some(1))
+            .await
+            .expect("db");
+        let schema = Schema::new(db.get_database_backend());
+        db.execute(&schema.create_table_from_entity(workspace_agent::Entity))
+            .await
+            .expect("agents table");
+        let now = chrono::Utc::now();
+        let agent = workspace_agent::ActiveModel {
+            id: Set(Uuid::new_v4()),
+            workspace_id: Set(Uuid::new_v4()),
+            build_id: Set(Uuid::new_v4()),
+            name: Set("main".into()),
+            lifecycle_state: Set("ready".into()),
+            token_hash: Set(String::new()),
+            created_at: Set(now),
+            updated_at: Set(now),
+        }
+        .insert(&db)
+        .await
+        .expect("agent");
+        let subject = Subject::system("test", Uuid::new_v4());
+
+        let err = create_agent_token(&db, &subject, now, agent.id)
+            .await
+            .expect_err("the workspace cannot be read");
+        assert!(matches!(err, Error::Db(_)), "{err:?}");
+
+        // With the table back but no such workspace, the agent does not exist.
+        db.execute(&schema.create_table_from_entity(workspace::Entity))
+            .await
+            .expect("workspaces table");
+        let err = create_agent_token(&db, &subject, now, agent.id)
+            .await
+            .expect_err("the workspace does not exist");
+        assert!(matches!(err, Error::NotFound("agent")), "{err:?}");
+    }
 }

@@ -5,8 +5,9 @@ use chrono::{DateTime, TimeDelta, Utc};
 
 use crate::{
     domain::schedule::{
-        AutostartRequirement, Autostop, AutostopInput, AutostopRequirement, CronSchedule,
-        TemplateScheduleOptions, calculate_autostop,
+        AutostartRequirement, Autostop, AutostopError, AutostopInput, AutostopRequirement,
+        CronError, CronSchedule, TemplateScheduleError, TemplateScheduleOptions,
+        calculate_autostop,
     },
     entity::{template, workspace},
 };
@@ -16,8 +17,24 @@ use crate::{
 /// never produce a max deadline.
 pub const DEFAULT_QUIET_HOURS: &str = "CRON_TZ=UTC 0 0 * * *";
 
+/// Why the deadlines of a start build could not be computed.
+#[derive(Debug, thiserror::Error)]
+pub enum DeadlineError {
+    /// The template's stored schedule settings are out of range.
+    #[error(transparent)]
+    Schedule(#[from] TemplateScheduleError),
+    /// The quiet hours do not parse.
+    #[error(transparent)]
+    QuietHours(#[from] CronError),
+    /// The autostop calculation failed.
+    #[error(transparent)]
+    Autostop(#[from] AutostopError),
+}
+
 /// A template row's schedule settings.
-pub fn schedule_options(tmpl: &template::Model) -> Result<TemplateScheduleOptions, String> {
+pub fn schedule_options(
+    tmpl: &template::Model,
+) -> Result<TemplateScheduleOptions, TemplateScheduleError> {
     Ok(TemplateScheduleOptions {
         user_autostart_enabled: tmpl.allow_user_autostart,
         user_autostop_enabled: tmpl.allow_user_autostop,
@@ -26,10 +43,8 @@ pub fn schedule_options(tmpl: &template::Model) -> Result<TemplateScheduleOption
         autostop_requirement: AutostopRequirement::from_stored(
             tmpl.autostop_requirement_days_of_week,
             tmpl.autostop_requirement_weeks.into(),
-        )
-        .map_err(|e| e.to_string())?,
-        autostart_requirement: AutostartRequirement::new(tmpl.autostart_allowed_days_of_week)
-            .map_err(|e| e.to_string())?,
+        )?,
+        autostart_requirement: AutostartRequirement::new(tmpl.autostart_allowed_days_of_week)?,
         failure_ttl: TimeDelta::milliseconds(tmpl.failure_ttl_ms),
         time_til_dormant: TimeDelta::milliseconds(tmpl.time_til_dormant_ms),
         time_til_dormant_autodelete: TimeDelta::milliseconds(tmpl.time_til_dormant_autodelete_ms),
@@ -41,7 +56,7 @@ pub fn deadlines_for(
     ws: &workspace::Model,
     tmpl: &template::Model,
     now: DateTime<Utc>,
-) -> Result<Autostop, String> {
+) -> Result<Autostop, DeadlineError> {
     let options = schedule_options(tmpl)?;
     // A stored schedule was valid when written; one that no longer parses only loses the
     // autostart border, it must not fail the build.
@@ -49,8 +64,7 @@ pub fn deadlines_for(
         .autostart_schedule
         .as_deref()
         .and_then(|s| CronSchedule::parse_weekly(s).ok());
-    let quiet_hours =
-        CronSchedule::parse_quiet_hours(DEFAULT_QUIET_HOURS).map_err(|e| e.to_string())?;
+    let quiet_hours = CronSchedule::parse_quiet_hours(DEFAULT_QUIET_HOURS)?;
     calculate_autostop(&AutostopInput {
         now,
         workspace_ttl: ws.ttl_ms.map(TimeDelta::milliseconds),
@@ -58,5 +72,5 @@ pub fn deadlines_for(
         template: &options,
         user_quiet_hours: Some(&quiet_hours),
     })
-    .map_err(|e| e.to_string())
+    .map_err(DeadlineError::from)
 }

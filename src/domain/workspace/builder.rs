@@ -5,7 +5,7 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbErr,
     EntityTrait, QueryFilter, QueryOrder,
 };
 use uuid::Uuid;
@@ -17,7 +17,7 @@ use crate::{
         FieldError,
         identity::PREBUILDS_SYSTEM_USER_ID,
         parameters::{self, BuildParameter, ParameterDefinition, ResolveInput},
-        provisioner, text,
+        text,
     },
     entity::{
         group, group_member, provisioner_job, template, template_version,
@@ -26,6 +26,17 @@ use crate::{
         workspace_build::{self, BuildReason, Transition},
     },
 };
+
+/// Why a usage check did not allow a build.
+#[derive(Debug, thiserror::Error)]
+pub enum UsageError {
+    /// The build is refused; the reason is shown to the client.
+    #[error("{0}")]
+    Refused(Box<dyn std::error::Error + Send + Sync>),
+    /// The usage could not be counted.
+    #[error(transparent)]
+    Db(#[from] DbErr),
+}
 
 /// A hook that may refuse a build for usage reasons (the managed-agent limit of a
 /// license). It sees the version being built.
@@ -36,7 +47,7 @@ pub trait UsageCheck: Send + Sync {
         &self,
         db: &DatabaseTransaction,
         version: &template_version::Model,
-    ) -> Result<(), String>;
+    ) -> Result<(), UsageError>;
 }
 
 /// Allows every build: the state until licenses fill the hook.
@@ -49,7 +60,7 @@ impl UsageCheck for NoUsageCheck {
         &self,
         _db: &DatabaseTransaction,
         _version: &template_version::Model,
-    ) -> Result<(), String> {
+    ) -> Result<(), UsageError> {
         Ok(())
     }
 }
@@ -292,8 +303,11 @@ pub async fn build(
     if is_start {
         check_quota(db, ws, &tmpl).await?;
         if version.has_ai_task {
-            usage.check(db, &version).await.map_err(|reason| {
-                Error::NotPermitted(format!("Build is not permitted: {reason}"))
+            usage.check(db, &version).await.map_err(|err| match err {
+                UsageError::Refused(reason) => {
+                    Error::NotPermitted(format!("Build is not permitted: {reason}"))
+                }
+                UsageError::Db(e) => Error::Db(e),
             })?;
         }
     }
@@ -321,7 +335,7 @@ pub async fn build(
     }
     let number = latest.as_ref().map_or(1, |(b, _)| b.build_number + 1);
     let build_id = Uuid::new_v4();
-    let job = provisioner::enqueue_build(db, now, ws.organization_id, build_id).await?;
+    let job = super::build_job::enqueue_build(db, now, ws.organization_id, build_id).await?;
     let preset_id = request.preset_id.or_else(|| {
         // The current preset carries over when none is named (Coder: latest non-null).
         latest

@@ -11,6 +11,7 @@ use uuid::Uuid;
 
 use super::{
     BuildRequest, Error, Result, UsageCheck,
+    build_job::{BuildJobInput, FollowUpStart},
     builder::{self, latest_build},
     map_constraint,
     queries::get_workspace,
@@ -21,7 +22,6 @@ use crate::{
         FieldError,
         identity::PREBUILDS_SYSTEM_USER_ID,
         parameters::BuildParameter,
-        provisioner::{BuildJobInput, FollowUpStart},
         schedule::{Autostop, CronSchedule, ttl_update_deadline, workspace_ttl_from_millis},
         text,
     },

@@ -3,6 +3,8 @@
 
 mod agents;
 mod autostop;
+mod build_completion;
+mod build_job;
 mod builder;
 mod filter;
 #[cfg(test)]
@@ -14,8 +16,10 @@ mod queries;
 use sea_orm::DbErr;
 
 pub use agents::{authenticate_agent, create_agent_token};
-pub use autostop::{DEFAULT_QUIET_HOURS, deadlines_for, schedule_options};
-pub use builder::{BuildRequest, NoUsageCheck, UsageCheck, build};
+pub use autostop::{DEFAULT_QUIET_HOURS, DeadlineError, deadlines_for, schedule_options};
+pub use build_completion::{BuildCompletion, complete_build_job};
+pub use build_job::{BuildAssignment, BuildJobInput, FollowUpStart, acquire_build_job};
+pub use builder::{BuildRequest, NoUsageCheck, UsageCheck, UsageError, build};
 pub use filter::{WorkspaceFilter, WorkspaceStatus, parse_filter};
 pub use lifecycle::{
     CreateWorkspace, UpdateOutcome, create_workspace, delete_workspace, is_outdated,

@@ -3,30 +3,15 @@
 
 use async_graphql::{Context, Enum, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
-use sea_orm::EntityTrait;
 use uuid::Uuid;
 
 use crate::{
-    authz::{self, Action, Object as AuthzObject, Resource},
     domain::{
-        FieldError,
-        connection_log::{
-            ConnectionType as DomainType,
-            ingest::{self, ConnectionAction, ConnectionEvent, EventTarget},
-        },
+        connection_log::ingest::{self, AgentEvent, ConnectionAction, WebConnection},
         workspace,
     },
-    entity::workspace_agent,
-    graphql::{
-        context::ContextExt,
-        error::{ApiError, ErrorCode, Result},
-        types::ConnectionType,
-    },
+    graphql::{context::ContextExt, error::Result, types::ConnectionType},
 };
-
-/// The most events one `reportConnections` call may carry; agents that buffer more send
-/// several batches, so no request holds a transaction open for long.
-const MAX_EVENTS_PER_BATCH: usize = 1000;
 
 /// Whether an event opens or closes a connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
@@ -93,32 +78,36 @@ pub struct CreateAgentTokenPayload {
     pub agent_id: Uuid,
 }
 
-fn agent_event(input: ReportConnectionInput) -> std::result::Result<ConnectionEvent, FieldError> {
-    let connection_type = DomainType::from(input.r#type);
-    if connection_type.is_web() {
-        return Err(FieldError::new(
-            "type",
-            "agents report SSH, VSCODE, JETBRAINS or RECONNECTING_PTY connections",
-        ));
+impl From<ReportConnectionInput> for AgentEvent {
+    fn from(input: ReportConnectionInput) -> Self {
+        AgentEvent {
+            connection_id: input.connection_id,
+            action: match input.action {
+                ConnectionEventAction::Connect => ConnectionAction::Connect,
+                ConnectionEventAction::Disconnect => ConnectionAction::Disconnect,
+            },
+            connection_type: input.r#type.into(),
+            time: input.time,
+            ip: input.ip,
+            reason: input.reason,
+            status_code: input.status_code,
+        }
     }
-    if input.connection_id.is_nil() {
-        return Err(FieldError::new("connectionId", "must not be the nil UUID"));
+}
+
+impl From<ReportWebConnectionInput> for WebConnection {
+    fn from(input: ReportWebConnectionInput) -> Self {
+        WebConnection {
+            agent_id: input.agent_id,
+            connection_type: input.r#type.into(),
+            time: input.time,
+            ip: input.ip,
+            user_id: input.user_id,
+            user_agent: input.user_agent,
+            slug_or_port: input.slug_or_port,
+            status_code: input.status_code,
+        }
     }
-    Ok(ConnectionEvent {
-        connection_id: Some(input.connection_id),
-        action: match input.action {
-            ConnectionEventAction::Connect => ConnectionAction::Connect,
-            ConnectionEventAction::Disconnect => ConnectionAction::Disconnect,
-        },
-        connection_type,
-        time: input.time,
-        ip: input.ip,
-        reason: input.reason,
-        code: input.status_code,
-        user_id: None,
-        user_agent: None,
-        slug_or_port: None,
-    })
 }
 
 /// Connection reporting mutations.
@@ -145,46 +134,16 @@ impl ConnectionLogMutation {
     ) -> Result<ReportConnectionsPayload> {
         let (agent, ws) = ctx.agent()?;
         let state = ctx.state()?;
-        if input.len() > MAX_EVENTS_PER_BATCH {
-            return Err(ApiError::invalid(
-                "Invalid connection events.",
-                vec![FieldError::new(
-                    "input",
-                    format!(
-                        "at most {MAX_EVENTS_PER_BATCH} events per call, got {}",
-                        input.len()
-                    ),
-                )],
-            ));
-        }
-        let mut errors = Vec::new();
-        let mut events = Vec::new();
-        let now = state.clock.now();
-        for (i, event) in input.into_iter().enumerate() {
-            let prefixed =
-                |e: FieldError| FieldError::new(format!("input[{i}].{}", e.field), e.detail);
-            match agent_event(event) {
-                Ok(mut event) => {
-                    errors.extend(
-                        ingest::check_event(&mut event, now)
-                            .into_iter()
-                            .map(prefixed),
-                    );
-                    events.push(event);
-                }
-                Err(e) => errors.push(prefixed(e)),
-            }
-        }
-        if !errors.is_empty() {
-            return Err(ApiError::invalid("Invalid connection events.", errors));
-        }
-        let target = EventTarget {
-            workspace: ws.clone(),
-            agent_name: agent.name.clone(),
-        };
-        ingest::record(&state.db, &target, &events).await?;
+        let recorded = ingest::report_agent_events(
+            &state.db,
+            state.clock.now(),
+            agent,
+            ws,
+            input.into_iter().map(AgentEvent::from).collect(),
+        )
+        .await?;
         Ok(ReportConnectionsPayload {
-            recorded: i32::try_from(events.len()).unwrap_or(i32::MAX),
+            recorded: i32::try_from(recorded).unwrap_or(i32::MAX),
         })
     }
 
@@ -196,54 +155,8 @@ impl ConnectionLogMutation {
         input: ReportWebConnectionInput,
     ) -> Result<ReportConnectionsPayload> {
         let state = ctx.state()?;
-        authz::authorize(
-            ctx.subject()?,
-            Action::Update,
-            &AuthzObject::new(Resource::ConnectionLog),
-        )?;
-        let connection_type = DomainType::from(input.r#type);
-        if !connection_type.is_web() {
-            return Err(ApiError::invalid(
-                "Invalid connection event.",
-                vec![FieldError::new(
-                    "type",
-                    "web connections are WORKSPACE_APP or PORT_FORWARDING",
-                )],
-            ));
-        }
-        let agent = workspace_agent::Entity::find_by_id(input.agent_id)
-            .one(&state.db)
-            .await?
-            .ok_or_else(|| ApiError::new(ErrorCode::NotFound, "The agent does not exist."))?;
-        let ws = crate::entity::workspace::Entity::find_by_id(agent.workspace_id)
-            .one(&state.db)
-            .await?
-            .ok_or_else(|| ApiError::new(ErrorCode::NotFound, "The workspace does not exist."))?;
-        let mut event = ConnectionEvent {
-            connection_id: None,
-            action: ConnectionAction::Connect,
-            connection_type,
-            time: input.time,
-            ip: input.ip,
-            reason: None,
-            code: Some(if input.status_code == 0 {
-                200
-            } else {
-                input.status_code
-            }),
-            user_id: input.user_id,
-            user_agent: input.user_agent,
-            slug_or_port: Some(input.slug_or_port),
-        };
-        let errors = ingest::check_event(&mut event, state.clock.now());
-        if !errors.is_empty() {
-            return Err(ApiError::invalid("Invalid connection event.", errors));
-        }
-        let target = EventTarget {
-            workspace: ws,
-            agent_name: agent.name,
-        };
-        ingest::record(&state.db, &target, &[event]).await?;
+        ingest::report_web_connection(&state.db, ctx.subject()?, state.clock.now(), input.into())
+            .await?;
         Ok(ReportConnectionsPayload { recorded: 1 })
     }
 

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use crate::{
-    domain::provisioner,
+    domain::{provisioner, workspace},
     entity::provisioner_key,
     graphql::{
         context::ContextExt,
@@ -119,7 +119,7 @@ impl ProvisionerMutation {
         let key = ctx.provisioner()?;
         let state = ctx.state()?;
         let worker = key.id.to_string();
-        let Some(job) = provisioner::acquire(
+        let Some(assignment) = workspace::acquire_build_job(
             &state.db,
             state.clock.now(),
             &worker,
@@ -129,7 +129,6 @@ impl ProvisionerMutation {
         else {
             return Ok(None);
         };
-        let assignment = provisioner::assignment(&state.db, job).await?;
         Ok(Some(ProvisionerJobAssignment {
             workspace_id: assignment.workspace.id,
             workspace_name: assignment.workspace.name,
@@ -154,7 +153,7 @@ impl ProvisionerMutation {
             _ => Ok(()),
         };
         let worker = key.id.to_string();
-        let job = provisioner::complete(
+        let job = workspace::complete_build_job(
             &state.db,
             state.clock.now(),
             input.job_id,

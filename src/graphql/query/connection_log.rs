@@ -3,47 +3,17 @@
 use std::collections::HashSet;
 
 use async_graphql::{Context, Object};
-use base64::Engine;
-use chrono::{DateTime, Utc};
-use uuid::Uuid;
 
 use crate::{
-    domain::{
-        FieldError,
-        connection_log::{self, query::Page},
-        license::FeatureName,
-    },
+    domain::connection_log::{self, query::PageRequest},
     graphql::{
         context::ContextExt,
-        error::{ApiError, Result},
+        error::Result,
         loaders::{OrganizationId, UserId},
         pagination::OffsetPage,
         types::{ConnectionLog, ConnectionLogConnection, ConnectionLogEdge, PageInfo},
     },
 };
-
-/// Cursors are opaque to clients: base64 of the row's connect time and id.
-fn encode_cursor(row: &crate::entity::connection_log::Model) -> String {
-    let raw = format!(
-        "{}|{}",
-        row.connect_time
-            .to_rfc3339_opts(chrono::SecondsFormat::Nanos, true),
-        row.id
-    );
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw)
-}
-
-fn decode_cursor(cursor: &str) -> Option<(DateTime<Utc>, Uuid)> {
-    let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(cursor)
-        .ok()?;
-    let raw = String::from_utf8(raw).ok()?;
-    let (time, id) = raw.split_once('|')?;
-    Some((
-        DateTime::parse_from_rfc3339(time).ok()?.to_utc(),
-        Uuid::parse_str(id).ok()?,
-    ))
-}
 
 /// Loads the organizations and users a page's selection asks for, in one batch each, so
 /// the nested fields read the request's loader cache: a page costs the same statements
@@ -116,47 +86,18 @@ impl ConnectionLogQuery {
         #[graphql(desc = "The `endCursor` of the previous page.")] after: Option<String>,
     ) -> Result<ConnectionLogConnection> {
         let state = ctx.state()?;
-        let subject = ctx.subject()?;
-        // The license gate comes before any input check, as Coder's route middleware does.
-        state.entitlements.require(FeatureName::ConnectionLog)?;
-        let page = match (first, &after) {
-            (None, None) => {
-                let page = OffsetPage::parse(offset.unwrap_or(0), limit)?;
-                Page::Offset {
-                    offset: page.offset,
-                    limit: page.limit,
-                }
-            }
-            _ => {
-                if offset.is_some() || limit.is_some() {
-                    return Err(ApiError::invalid(
-                        "Use either offset/limit or first/after.",
-                        vec![FieldError::new(
-                            "first",
-                            "cannot be combined with offset or limit",
-                        )],
-                    ));
-                }
-                let size = OffsetPage::parse(0, first)?.limit;
-                let after = match &after {
-                    Some(cursor) => Some(decode_cursor(cursor).ok_or_else(|| {
-                        ApiError::invalid(
-                            "Invalid cursor.",
-                            vec![FieldError::new("after", "not a cursor of this list")],
-                        )
-                    })?),
-                    None => None,
-                };
-                Page::After { after, first: size }
-            }
-        };
         let cap = state.connection_log_count_cap;
         let result = connection_log::query::list(
             &state.db,
             &state.entitlements,
-            subject,
+            ctx.subject()?,
             &filter,
-            page,
+            &PageRequest {
+                offset,
+                limit,
+                first,
+                after,
+            },
             cap,
         )
         .await?;
@@ -165,13 +106,13 @@ impl ConnectionLogQuery {
             .rows
             .iter()
             .map(|row| ConnectionLogEdge {
-                cursor: encode_cursor(row),
+                cursor: connection_log::query::encode_cursor(row),
                 node: ConnectionLog(row.clone()),
             })
             .collect();
         let page_info = PageInfo {
             has_next_page: result.has_next_page,
-            has_previous_page: matches!(page, Page::Offset { offset, .. } if offset > 0),
+            has_previous_page: result.has_previous_page,
             start_cursor: edges.first().map(|e| e.cursor.clone()),
             end_cursor: edges.last().map(|e| e.cursor.clone()),
         };
@@ -182,37 +123,5 @@ impl ConnectionLogQuery {
             total_count: i32::try_from(result.total_count).unwrap_or(i32::MAX),
             count_cap: i32::try_from(cap).unwrap_or(i32::MAX),
         })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn cursors_round_trip() {
-        let row = crate::entity::connection_log::Model {
-            id: Uuid::new_v4(),
-            connect_time: Utc::now(),
-            organization_id: Uuid::nil(),
-            workspace_owner_id: Uuid::nil(),
-            workspace_id: Uuid::nil(),
-            workspace_name: String::new(),
-            agent_name: String::new(),
-            r#type: "ssh".into(),
-            ip: None,
-            code: None,
-            user_agent: None,
-            user_id: None,
-            slug_or_port: None,
-            connection_id: None,
-            disconnect_time: None,
-            disconnect_reason: None,
-        };
-        assert_eq!(
-            decode_cursor(&encode_cursor(&row)),
-            Some((row.connect_time, row.id))
-        );
-        assert_eq!(decode_cursor("garbage"), None);
     }
 }

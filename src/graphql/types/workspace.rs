@@ -15,7 +15,9 @@ use crate::{
     graphql::{
         context::ContextExt,
         error::{ApiError, ErrorCode, Result},
-        loaders::{AgentsOf, LatestBuildOf, TemplateId, TemplateVersionId, UserId},
+        loaders::{
+            AgentsOf, LatestBuildOf, ProvisionerJobId, TemplateId, TemplateVersionId, UserId,
+        },
     },
 };
 
@@ -234,15 +236,12 @@ impl WorkspaceBuild {
         if let Some(job) = &self.1 {
             return Ok(job.clone());
         }
-        let state = ctx.state()?;
-        crate::entity::provisioner_job::Entity::find_by_id(self.0.job_id)
-            .one(&state.db)
+        ctx.loader()?
+            .load_one(ProvisionerJobId(self.0.job_id))
             .await?
             .ok_or_else(|| ApiError::new(ErrorCode::NotFound, "The build has no job."))
     }
 }
-
-use sea_orm::EntityTrait as _;
 
 /// One start, stop or delete of a workspace.
 #[Object]

@@ -5,18 +5,17 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, DatabaseTransaction,
+    EntityTrait, QueryFilter,
 };
-use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::Error;
+use super::{BuildRequest, NoUsageCheck, build_job};
 use crate::{
     authz::Subject,
     domain::{
-        parameters::BuildParameter,
+        provisioner::{self, Error, JobEffects},
         secrets::{random_token, sha256_hex},
-        workspace::{self, BuildRequest, NoUsageCheck},
     },
     entity::{
         provisioner_job, template, template_version, workspace as ws_entity, workspace_agent,
@@ -24,15 +23,36 @@ use crate::{
     },
 };
 
-/// The start build `updateWorkspace` queues behind its stop build.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct FollowUpStart {
-    /// Who asked for the update.
-    pub initiator_id: Uuid,
-    /// The template's active version at the time of the request.
-    pub template_version_id: Uuid,
-    /// The values the user gave.
-    pub parameters: Vec<BuildParameter>,
+/// The effects of workspace-build jobs, for the provisioner queue to apply when one
+/// succeeds; jobs of other kinds have none.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct BuildCompletion;
+
+#[async_trait::async_trait]
+impl JobEffects for BuildCompletion {
+    async fn apply(
+        &self,
+        txn: &DatabaseTransaction,
+        now: DateTime<Utc>,
+        job: &provisioner_job::Model,
+    ) -> Result<(), Error> {
+        if job.kind != build_job::BUILD_JOB_KIND {
+            return Ok(());
+        }
+        apply(txn, now, job).await
+    }
+}
+
+/// Completes a provisioner job (see [`provisioner::complete`]) and, when it succeeded,
+/// applies its build's effects in the same transaction.
+pub async fn complete_build_job(
+    db: &DatabaseConnection,
+    now: DateTime<Utc>,
+    job_id: Uuid,
+    worker: Option<&str>,
+    outcome: Result<(), String>,
+) -> Result<provisioner_job::Model, Error> {
+    provisioner::complete(db, now, job_id, worker, outcome, &BuildCompletion).await
 }
 
 fn agent_token_hash() -> String {
@@ -41,12 +61,12 @@ fn agent_token_hash() -> String {
     sha256_hex(random_token(32).as_bytes())
 }
 
-pub(super) async fn apply(
+async fn apply(
     db: &DatabaseTransaction,
     now: DateTime<Utc>,
     job: &provisioner_job::Model,
 ) -> Result<(), Error> {
-    let (input, build, ws) = super::load_build(db, job).await?;
+    let (input, build, ws) = build_job::load_build(db, job).await?;
 
     workspace_agent::Entity::delete_many()
         .filter(workspace_agent::Column::WorkspaceId.eq(ws.id))
@@ -79,7 +99,7 @@ pub(super) async fn apply(
                 .one(db)
                 .await?
                 .ok_or_else(|| Error::Corrupt(format!("workspace {} has no template", ws.id)))?;
-            let deadlines = workspace::deadlines_for(&ws, &tmpl, now)
+            let deadlines = super::deadlines_for(&ws, &tmpl, now)
                 .map_err(|e| Error::Corrupt(format!("autostop calculation: {e}")))?;
             let mut active: workspace_build::ActiveModel = build.clone().into();
             active.deadline = Set(deadlines.deadline);
@@ -107,7 +127,7 @@ pub(super) async fn apply(
         };
         // The request was validated when the update was asked for; a failure now (quota
         // changed meanwhile) leaves the workspace stopped, which the log explains.
-        if let Err(err) = workspace::build(db, &subject, &NoUsageCheck, now, &ws, request).await {
+        if let Err(err) = super::build(db, &subject, &NoUsageCheck, now, &ws, request).await {
             tracing::warn!(workspace.id = %ws.id, error = %err, "update: the start after the stop was refused");
         }
     }
