@@ -1,5 +1,5 @@
 //! Offset paging rules shared by list queries: `limit` defaults to 100 and may not exceed
-//! 1000 (SPEC §8), negative values are input errors.
+//! 1000 (docs/graphql.md, "Paging"), negative values are input errors.
 
 use super::FieldError;
 
