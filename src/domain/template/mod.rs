@@ -3,16 +3,22 @@
 
 pub mod file_cache;
 pub mod import;
+mod schedule_settings;
 pub mod source;
+mod templates;
+mod version_import;
 mod versions;
 
 use sea_orm::DbErr;
 
 pub use file_cache::{FileCache, FileHandle};
+pub use schedule_settings::ScheduleSettings;
+pub use templates::{
+    CreateTemplate, create_template, get_template, list_templates, update_template_schedule,
+};
+pub use version_import::{TemplateSource, upload_file};
 pub use versions::{
-    CreateTemplate, CreateTemplateVersion, ScheduleSettings, TemplateSource, create_template,
-    create_template_version, get_template, get_template_version, list_templates, list_versions,
-    presets_of, update_template_schedule, upload_file,
+    CreateTemplateVersion, create_template_version, get_template_version, list_versions, presets_of,
 };
 
 use super::FieldError;
