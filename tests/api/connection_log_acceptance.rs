@@ -10,7 +10,7 @@ use uuid::Uuid;
 use crate::{
     connection_log_cases::{gql_ok, report, workspace_with_agent},
     helpers::{GqlResponse, TestApp},
-    workspaces::{MAIN_TF, create_template},
+    helpers::{MAIN_TF, create_template},
 };
 
 const NODE_FIELDS: &str = "id connectTime type ip organization { id name }

@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use crate::{
     helpers::TestApp,
-    workspaces::{MAIN_TF, create_template, run_jobs},
+    helpers::{MAIN_TF, create_template, run_jobs},
 };
 
 struct F {

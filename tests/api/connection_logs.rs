@@ -9,8 +9,8 @@ use uuid::Uuid;
 
 use crate::{
     helpers::TestApp,
+    helpers::{MAIN_TF, create_template, run_jobs, setup},
     hostile_input::assert_invalid,
-    workspaces::{MAIN_TF, create_template, run_jobs, setup},
 };
 
 const LOGS: &str = "query($f: String!, $limit: Int, $first: Int, $after: String) { connectionLogs(filter: $f, limit: $limit, first: $first, after: $after) {

@@ -33,7 +33,7 @@ use serde_json::{Value, json};
 use self::documents::{Document, DocumentGenerator, SchemaModel};
 use self::values::{MAX_JSON_DEPTH, Val, any_value, deep};
 use crate::helpers::TestApp;
-use crate::workspaces::{MAIN_TF, create_template, run_jobs, setup};
+use crate::helpers::{MAIN_TF, create_template, run_jobs, setup};
 
 /// Cases per run in CI: a few seconds on SQLite in a debug build.
 const DEFAULT_CASES: u32 = 256;

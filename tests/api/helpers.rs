@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use chrono::Utc;
 use clap::Parser;
+use devplane::clock::Clock;
 use devplane::{
     app::Application,
     clock::ManualClock,
@@ -363,4 +364,135 @@ impl TestApp {
     pub fn sign_license(&self, claims: &Value) -> String {
         devplane::domain::license::sign_license_payload(claims, "test-key", &self.license_secret)
     }
+}
+
+/// A template with a variable, a local, three parameters (one required), a preset with
+/// prebuild schedules and one agent.
+pub const MAIN_TF: &str = r#"
+terraform {
+  required_providers {
+    coder = {
+      source = "coder/coder"
+    }
+  }
+}
+
+variable "default_region" {
+  default = "eu"
+}
+
+locals {
+  cpu_default = 2
+}
+
+data "coder_parameter" "region" {
+  name         = "region"
+  display_name = "Region"
+  type         = "string"
+  default      = var.default_region
+  mutable      = false
+  order        = 1
+  option {
+    name  = "Europe"
+    value = "eu"
+  }
+  option {
+    name  = "United States"
+    value = "us"
+  }
+}
+
+data "coder_parameter" "cpu" {
+  name    = "cpu"
+  type    = "number"
+  default = local.cpu_default
+  mutable = true
+  order   = 2
+  validation {
+    min = 1
+    max = 8
+  }
+}
+
+data "coder_parameter" "project" {
+  name    = "project"
+  type    = "string"
+  mutable = true
+  order   = 3
+}
+
+data "coder_workspace_preset" "small" {
+  name = "small"
+  parameters = {
+    region = "us"
+    cpu    = "1"
+  }
+  prebuilds {
+    instances = 1
+    expiration_policy {
+      ttl = 3600
+    }
+    scheduling {
+      timezone = "UTC"
+      schedule {
+        cron      = "* 9-18 * * 1-5"
+        instances = 3
+      }
+    }
+  }
+}
+
+resource "coder_agent" "main" {
+  os   = "linux"
+  arch = "amd64"
+}
+"#;
+
+/// Creates a template from inline files; selects its id, name and active version.
+pub const CREATE_TEMPLATE: &str = "mutation($input: CreateTemplateInput!) { createTemplate(input: $input) { id name activeVersion { id number } } }";
+
+/// Spawns a server without built-in provisioners and creates the owner.
+pub async fn setup() -> (TestApp, String, String) {
+    let app = TestApp::spawn_with(&["--provisioner-daemons", "0"]).await;
+    let token = app.create_first_user().await;
+    let org = app.default_org(&token).await;
+    (app, token, org)
+}
+
+/// Creates a template from `main_tf` and returns (template id, active version id).
+pub async fn create_template(
+    app: &TestApp,
+    token: &str,
+    org: &str,
+    name: &str,
+    main_tf: &str,
+    schedule: Value,
+) -> (String, String) {
+    let response = app
+        .gql(
+            CREATE_TEMPLATE,
+            json!({ "input": { "organizationId": org, "name": name, "files": [{ "path": "main.tf", "content": main_tf }], "schedule": schedule } }),
+            Some(token),
+        )
+        .await;
+    let tmpl = &response.data()["createTemplate"];
+    (
+        tmpl["id"].as_str().expect("id").to_owned(),
+        tmpl["activeVersion"]["id"]
+            .as_str()
+            .expect("version")
+            .to_owned(),
+    )
+}
+
+/// Runs every queued provisioner job now.
+pub async fn run_jobs(app: &TestApp) -> usize {
+    devplane::domain::provisioner::run_pending(
+        &app.db,
+        app.clock.now(),
+        "test",
+        &devplane::domain::workspace::BuildCompletion,
+    )
+    .await
+    .expect("jobs run")
 }

@@ -8,7 +8,7 @@ use serde_json::json;
 
 use crate::{
     helpers::{GqlResponse, TestApp},
-    workspaces::{MAIN_TF, create_template, setup},
+    helpers::{MAIN_TF, create_template, setup},
 };
 
 /// Asserts a BAD_USER_INPUT error listing `field` with `detail`.

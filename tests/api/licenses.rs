@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 
 use crate::{
     helpers::TestApp,
-    workspaces::{MAIN_TF, create_template, run_jobs, setup},
+    helpers::{MAIN_TF, create_template, run_jobs, setup},
 };
 
 const ADD: &str =

@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 
 use crate::{
     helpers::TestApp,
-    workspaces::{MAIN_TF, create_template, setup},
+    helpers::{MAIN_TF, create_template, setup},
 };
 
 const ACQUIRE: &str = "mutation { acquireProvisionerJob { job { id status } build { transition buildNumber } workspaceName fileId } }";

@@ -4,13 +4,13 @@
 //!
 //! Everything here is pure: callers load rows, build these values and store the results.
 
-mod autostop;
+mod autostop_calculation;
 mod cron;
 #[cfg(test)]
 mod cron_fuzz;
 mod time_range;
 
-pub use autostop::{
+pub use autostop_calculation::{
     AutostartRequirement, Autostop, AutostopError, AutostopInput, AutostopRequirement,
     MAX_AUTOSTOP_REQUIREMENT_WEEKS, MAX_WORKSPACE_TTL, NoAllowedAutostart, TemplateScheduleError,
     TemplateScheduleOptions, TtlError, WeekdayBitmap, calculate_autostop, next_allowed_autostart,

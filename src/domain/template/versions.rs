@@ -199,16 +199,27 @@ pub async fn list_versions(
         .await?)
 }
 
-/// The presets of a version with their schedules, by name.
+/// A preset with its prebuild schedules.
+pub type PresetWithSchedules = (
+    template_version_preset::Model,
+    Vec<preset_prebuild_schedule::Model>,
+);
+
+/// The presets of a version the subject may read, with their schedules, by name.
+pub async fn list_presets(
+    db: &impl ConnectionTrait,
+    subject: &Subject,
+    version_id: Uuid,
+) -> Result<Vec<PresetWithSchedules>> {
+    let version = get_template_version(db, subject, version_id).await?;
+    presets_of(db, version.id).await
+}
+
+/// The presets of a version with their schedules, by name (the caller has read the version).
 pub async fn presets_of(
     db: &impl ConnectionTrait,
     version_id: Uuid,
-) -> Result<
-    Vec<(
-        template_version_preset::Model,
-        Vec<preset_prebuild_schedule::Model>,
-    )>,
-> {
+) -> Result<Vec<PresetWithSchedules>> {
     let presets = template_version_preset::Entity::find()
         .filter(template_version_preset::Column::TemplateVersionId.eq(version_id))
         .order_by_asc(template_version_preset::Column::Name)

@@ -2,8 +2,8 @@
 //! start/stop/delete/update, TTL and autostart settings, and listing with a filter.
 
 mod agents;
-mod autostop;
 mod build_completion;
+mod build_deadlines;
 mod build_job;
 mod builder;
 mod filter;
@@ -16,8 +16,8 @@ mod queries;
 use sea_orm::DbErr;
 
 pub use agents::{authenticate_agent, create_agent_token};
-pub use autostop::{DEFAULT_QUIET_HOURS, DeadlineError, deadlines_for, schedule_options};
 pub use build_completion::{BuildCompletion, complete_build_job};
+pub use build_deadlines::{DEFAULT_QUIET_HOURS, DeadlineError, deadlines_for, schedule_options};
 pub use build_job::{BuildAssignment, BuildJobInput, FollowUpStart, acquire_build_job};
 pub use builder::{BuildRequest, NoUsageCheck, UsageCheck, UsageError, build};
 pub use filter::{WorkspaceFilter, WorkspaceStatus, parse_filter};

@@ -5,6 +5,7 @@ mod connection_log;
 mod identity;
 mod license;
 mod provisioner;
+mod template;
 mod workspace;
 
 use async_graphql::MergedObject;
@@ -13,6 +14,7 @@ use async_graphql::MergedObject;
 #[derive(MergedObject, Default)]
 pub struct Mutation(
     identity::IdentityMutation,
+    template::TemplateMutation,
     workspace::WorkspaceMutation,
     provisioner::ProvisionerMutation,
     license::LicenseMutation,

@@ -3,6 +3,7 @@
 mod connection_log;
 mod identity;
 mod license;
+mod template;
 mod workspace;
 
 use async_graphql::MergedObject;
@@ -11,6 +12,7 @@ use async_graphql::MergedObject;
 #[derive(MergedObject, Default)]
 pub struct Query(
     identity::IdentityQuery,
+    template::TemplateQuery,
     workspace::WorkspaceQuery,
     license::LicenseQuery,
     connection_log::ConnectionLogQuery,

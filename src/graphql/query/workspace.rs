@@ -1,61 +1,24 @@
-//! Queries about templates, versions, presets, workspaces and parameter previews.
+//! Queries about workspaces and parameter previews.
 
 use async_graphql::{Context, Object};
 use uuid::Uuid;
 
 use crate::{
-    domain::{parameters, template, workspace},
+    domain::{parameters, workspace},
     graphql::{
         context::ContextExt,
         error::{ApiError, Result},
         pagination::OffsetPage,
-        types::{ParameterInput, ParameterPreview, Preset, Template, TemplateVersion, Workspace},
+        types::{ParameterInput, ParameterPreview, Workspace},
     },
 };
 
-/// Template and workspace queries.
+/// Workspace queries.
 #[derive(Default)]
 pub struct WorkspaceQuery;
 
 #[Object]
 impl WorkspaceQuery {
-    /// The live templates the caller may read, by name; optionally of one organization.
-    async fn templates(
-        &self,
-        ctx: &Context<'_>,
-        organization_id: Option<Uuid>,
-    ) -> Result<Vec<Template>> {
-        let rows =
-            template::list_templates(&ctx.state()?.db, ctx.subject()?, organization_id).await?;
-        Ok(rows.into_iter().map(Template).collect())
-    }
-
-    /// One template.
-    async fn template(&self, ctx: &Context<'_>, id: Uuid) -> Result<Template> {
-        Ok(Template(
-            template::get_template(&ctx.state()?.db, ctx.subject()?, id).await?,
-        ))
-    }
-
-    /// One template version.
-    async fn template_version(&self, ctx: &Context<'_>, id: Uuid) -> Result<TemplateVersion> {
-        Ok(TemplateVersion(
-            template::get_template_version(&ctx.state()?.db, ctx.subject()?, id).await?,
-        ))
-    }
-
-    /// The presets of a template version, by name.
-    async fn presets(&self, ctx: &Context<'_>, template_version_id: Uuid) -> Result<Vec<Preset>> {
-        let state = ctx.state()?;
-        let version =
-            template::get_template_version(&state.db, ctx.subject()?, template_version_id).await?;
-        Ok(template::presets_of(&state.db, version.id)
-            .await?
-            .into_iter()
-            .map(|(p, s)| Preset(p, s))
-            .collect())
-    }
-
     /// The workspaces the caller may read, by name. `filter` is a search string:
     /// `owner:<username|me> template:<name> name:<part> status:<status>` and bare words
     /// matching names.

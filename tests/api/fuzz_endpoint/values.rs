@@ -6,7 +6,7 @@ use proptest::prelude::*;
 use proptest::strategy::BoxedStrategy;
 use serde_json::{Value, json};
 
-use crate::workspaces::MAIN_TF;
+use crate::helpers::MAIN_TF;
 
 /// Values nest at most this deep inside a GraphQL document: far past the 64 levels of
 /// brackets the endpoint accepts. async-graphql's parser recurses once per level and a few

@@ -3,8 +3,8 @@
 //! template version has an AI task, counts builds in the period asked for, and wraps a denial
 //! as `Build is not permitted: <message>` (HTTP 403).
 
-use super::feature::{Entitlements, UsagePeriod};
-use super::features::FeatureName;
+use super::feature_grant::{Entitlements, UsagePeriod};
+use super::feature_names::FeatureName;
 use super::messages;
 
 /// Why a managed-agent build is refused; `Display` is Coder's exact message.

@@ -9,8 +9,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{DateTime, TimeZone, Utc};
 use uuid::Uuid;
 
-use super::feature::{Entitlements, Feature, UsagePeriod};
-use super::features::{Entitlement, FeatureName};
+use super::feature_grant::{Entitlements, Feature, UsagePeriod};
+use super::feature_names::{Entitlement, FeatureName};
 use super::messages;
 use crate::domain::license::LicenseClaims;
 

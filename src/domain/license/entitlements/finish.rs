@@ -3,8 +3,8 @@
 //! merged and the managed-agent builds counted.
 
 use super::compute::Draft;
-use super::feature::{Entitlements, UsagePeriod};
-use super::features::{Entitlement, FeatureName};
+use super::feature_grant::{Entitlements, UsagePeriod};
+use super::feature_names::{Entitlement, FeatureName};
 use super::messages;
 
 impl Draft {

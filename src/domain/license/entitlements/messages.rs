@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::features::FeatureName;
+use super::feature_names::FeatureName;
 
 /// Error: more than one replica, licensed but not entitled to high availability.
 pub const HA_NOT_ENTITLED: &str = "You have multiple replicas but your license is not entitled to high availability. You will be unable to connect to workspaces.";

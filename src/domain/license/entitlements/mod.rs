@@ -8,8 +8,8 @@
 
 mod build_check;
 mod compute;
-mod feature;
-mod features;
+mod feature_grant;
+mod feature_names;
 mod finish;
 mod messages;
 
@@ -18,6 +18,6 @@ mod tests;
 
 pub use build_check::{ManagedAgentBuildCheck, ManagedAgentBuildDenial, managed_agent_build_check};
 pub use compute::{Draft, EntitlementsArgs, LicenseInput, LicenseValidity, compute};
-pub use feature::{Entitlements, Feature, UsagePeriod};
-pub use features::{Entitlement, FeatureName};
+pub use feature_grant::{Entitlements, Feature, UsagePeriod};
+pub use feature_names::{Entitlement, FeatureName};
 pub use finish::managed_agent_warning_threshold;

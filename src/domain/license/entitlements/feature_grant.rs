@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::features::{Entitlement, FeatureName};
+use super::feature_names::{Entitlement, FeatureName};
 
 /// The period a usage-period limit accumulates over, taken from the granting license.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
