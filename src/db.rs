@@ -182,6 +182,6 @@ async fn with_migration_lock(
 }
 
 /// Whether the connection talks to PostgreSQL (as opposed to SQLite).
-pub fn is_postgres(db: &DatabaseConnection) -> bool {
+fn is_postgres(db: &DatabaseConnection) -> bool {
     db.get_database_backend() == DatabaseBackend::Postgres
 }

@@ -201,11 +201,6 @@ impl Subject {
         }
     }
 
-    /// Whether the subject is a member of `org_id`.
-    pub fn is_member_of(&self, org_id: Uuid) -> bool {
-        self.org_roles.contains_key(&org_id)
-    }
-
     /// Every site role held, `member` included.
     fn effective_site_roles(&self) -> impl Iterator<Item = SiteRole> + '_ {
         std::iter::once(SiteRole::Member).chain(self.site_roles.iter().copied())

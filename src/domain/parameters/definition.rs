@@ -160,6 +160,7 @@ impl ParameterDefinition {
     /// None when the declared form type does not fit the type (see [`validate_definition`]).
     ///
     /// [`validate_definition`]: super::validate_definition
+    #[cfg(test)]
     pub fn effective_form_type(&self) -> Option<FormType> {
         super::form_type::resolve_form(self)
             .ok()

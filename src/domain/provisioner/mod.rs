@@ -17,7 +17,7 @@ use sea_orm::{
     ActiveModelTrait,
     ActiveValue::Set,
     ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseConnection, DatabaseTransaction,
-    EntityTrait, QueryFilter, QueryOrder, TransactionTrait,
+    EntityTrait, QueryFilter, TransactionTrait,
     sea_query::{Expr, LockBehavior, LockType, Query},
 };
 use uuid::Uuid;
@@ -181,15 +181,4 @@ pub async fn run_pending(
         ran += 1;
     }
     Ok(ran)
-}
-
-/// The pending and running jobs, oldest first (for operators and tests).
-pub async fn active_jobs(
-    db: &impl ConnectionTrait,
-) -> Result<Vec<provisioner_job::Model>, sea_orm::DbErr> {
-    provisioner_job::Entity::find()
-        .filter(provisioner_job::Column::Status.is_in([JobStatus::Pending, JobStatus::Running]))
-        .order_by_asc(provisioner_job::Column::CreatedAt)
-        .all(db)
-        .await
 }
