@@ -11,13 +11,19 @@ pub struct Model {
     pub id: String,
     /// Hex SHA-256 of the secret part.
     pub hashed_secret: String,
+    /// The user the key authenticates as (`users.id`; deleting the user deletes its keys).
     pub user_id: Uuid,
     /// The name given to an API token; None for session tokens.
     pub token_name: Option<String>,
+    /// `password` for a login session, `token` for a named API token.
     pub login_type: ApiKeyLoginType,
+    /// Lifetime asked for at creation, in seconds; `expires_at` is `created_at` plus it.
     pub lifetime_seconds: i64,
+    /// When the key stops working: requests at or after it are refused.
     pub expires_at: DateTimeUtc,
+    /// When the key was created.
     pub created_at: DateTimeUtc,
+    /// Last request made with the key, refreshed at most once a minute; starts at creation.
     pub last_used_at: DateTimeUtc,
 }
 
@@ -33,6 +39,7 @@ pub enum ApiKeyLoginType {
     Token,
 }
 
+/// No relations are declared; joins are written in the queries.
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}
 

@@ -7,19 +7,32 @@ use sea_orm::entity::prelude::*;
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "audit_logs")]
 pub struct Model {
+    /// Unique id of the entry.
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
+    /// When the audited action happened.
     pub time: DateTimeUtc,
+    /// The acting user (`users.id`, no foreign key); None: no known user.
     pub user_id: Option<Uuid>,
+    /// The resource's organization (`organizations.id`, no foreign key); None: site-wide.
     pub organization_id: Option<Uuid>,
+    /// What was done; a CHECK constraint allows exactly the [`AuditAction`] values.
     pub action: AuditAction,
+    /// Kind of resource acted on, as free text, e.g. `workspace` or `workspace_agent`.
     pub resource_type: String,
+    /// Id of the resource acted on; None when it has none.
     pub resource_id: Option<Uuid>,
+    /// Human-readable name of the resource, e.g. a workspace's name; empty: none.
     pub resource_target: String,
+    /// JSON object of changed fields, as Coder's `{field: {old, new, secret}}`; `{}`: none.
     pub diff: Json,
+    /// HTTP status of the request that did it, e.g. 200.
     pub status_code: i32,
+    /// The client's IP as text; None when unknown.
     pub ip: Option<String>,
+    /// The client's User-Agent header; empty when unknown.
     pub user_agent: String,
+    /// The request's id (`x-request-id`), to find it in server logs; empty when unknown.
     pub request_id: String,
 }
 
@@ -65,6 +78,7 @@ pub enum AuditAction {
     Close,
 }
 
+/// No relations are declared; joins are written in the queries.
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}
 

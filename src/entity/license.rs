@@ -6,8 +6,10 @@ use sea_orm::entity::prelude::*;
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "licenses")]
 pub struct Model {
+    /// Auto-incremented id, as the API shows it.
     #[sea_orm(primary_key)]
     pub id: i64,
+    /// When the license was uploaded.
     pub uploaded_at: DateTimeUtc,
     /// The token as uploaded; never returned by the API.
     pub jwt: String,
@@ -17,6 +19,7 @@ pub struct Model {
     pub uuid: Uuid,
 }
 
+/// No relations are declared; joins are written in the queries.
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}
 

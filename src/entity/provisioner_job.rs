@@ -6,19 +6,30 @@ use sea_orm::entity::prelude::*;
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "provisioner_jobs")]
 pub struct Model {
+    /// Unique id of the job.
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
+    /// The organization whose provisioners may take it (`organizations.id`).
     pub organization_id: Uuid,
+    /// `workspace_build` or `template_version_import` (CHECK); only builds are queued today.
     pub kind: String,
+    /// Where the job stands; see [`JobStatus`].
     pub status: JobStatus,
     /// What to run, e.g. `{"workspace_build_id": …}`.
     pub input: Json,
+    /// Why it failed (NULs dropped, cut at 16384 characters); empty unless `failed`.
     pub error: String,
+    /// Who took it: `built-in-<n>` or a provisioner key's id; None while pending.
     pub worker_id: Option<String>,
+    /// When it was queued; provisioners take the oldest pending job first.
     pub created_at: DateTimeUtc,
+    /// When its status last changed.
     pub updated_at: DateTimeUtc,
+    /// When a provisioner took it; None while pending.
     pub started_at: Option<DateTimeUtc>,
+    /// When it succeeded, failed or was canceled; None until then.
     pub completed_at: Option<DateTimeUtc>,
+    /// When cancellation was asked for; None: never (nothing cancels jobs yet).
     pub canceled_at: Option<DateTimeUtc>,
 }
 
@@ -56,6 +67,7 @@ impl JobStatus {
     }
 }
 
+/// No relations are declared; joins are written in the queries.
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}
 

@@ -6,23 +6,34 @@ use sea_orm::entity::prelude::*;
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "template_versions")]
 pub struct Model {
+    /// Unique id of the version.
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
+    /// The template (`templates.id`; deleting the template deletes its versions).
     pub template_id: Uuid,
+    /// The template's organization, copied for authorization (no foreign key).
     pub organization_id: Uuid,
     /// 1, 2, … per template.
     pub number: i32,
+    /// `v<number>`, e.g. `v3`.
     pub name: String,
+    /// Free text given at creation; empty: none.
     pub message: String,
+    /// The source tar archive (`files.id`; a file in use cannot be deleted).
     pub file_id: Uuid,
+    /// Always `succeeded` today: only versions that import cleanly are stored.
     pub import_status: ImportStatus,
+    /// Why the import failed; always empty today (failed imports are not stored).
     pub import_error: String,
     /// `Vec<ParameterDefinition>` as JSON.
     pub parameters: Json,
     /// Agent names as a JSON array.
     pub agents: Json,
+    /// Whether the source declares a `coder_ai_task` (counts as a managed agent).
     pub has_ai_task: bool,
+    /// The user who created it (`users.id`, no foreign key).
     pub created_by: Uuid,
+    /// When the version was created (and imported).
     pub created_at: DateTimeUtc,
 }
 
@@ -44,6 +55,7 @@ pub enum ImportStatus {
     Failed,
 }
 
+/// No relations are declared; joins are written in the queries.
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}
 

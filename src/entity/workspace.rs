@@ -6,26 +6,40 @@ use sea_orm::entity::prelude::*;
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "workspaces")]
 pub struct Model {
+    /// Unique id of the workspace.
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
+    /// The template's organization (`organizations.id`; deleting it deletes the workspace).
     pub organization_id: Uuid,
+    /// The owner (`users.id`); the prebuilds system user owns prebuilt workspaces.
     pub owner_id: Uuid,
+    /// The template (`templates.id`; a template with workspaces cannot be deleted).
     pub template_id: Uuid,
+    /// Name, unique among the owner's live workspaces ignoring case.
     pub name: String,
     /// Autostop after this many milliseconds; None disables it.
     pub ttl_ms: Option<i64>,
     /// Coder cron (`CRON_TZ=… m h * * dow`); None disables autostart.
     pub autostart_schedule: Option<String>,
+    /// Next firing of `autostart_schedule`; None: no schedule. Nothing reads it yet.
     pub next_start_at: Option<DateTimeUtc>,
+    /// When it was last used; set at creation, and nothing updates it yet.
     pub last_used_at: DateTimeUtc,
+    /// When it became dormant; None: not dormant. Nothing sets it yet.
     pub dormant_at: Option<DateTimeUtc>,
+    /// When a dormant workspace is to be deleted; None: not scheduled. Nothing sets it yet.
     pub deleting_at: Option<DateTimeUtc>,
+    /// `always` or `never` (CHECK): whether starts move to the active version; not acted on yet.
     pub automatic_updates: String,
+    /// Set when a delete build succeeds; the row stays, hidden from lists.
     pub deleted: bool,
+    /// When the workspace was created.
     pub created_at: DateTimeUtc,
+    /// When the workspace last changed.
     pub updated_at: DateTimeUtc,
 }
 
+/// No relations are declared; joins are written in the queries.
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}
 
