@@ -877,4 +877,26 @@ async fn preset_schedules_are_validated_at_import() {
             .expect("detail");
         assert!(detail.contains(expected), "{cron}: {detail}");
     }
+    // Negative desired instances are an import error at their line, not a database error.
+    for (from, to) in [
+        ("instances = 1", "instances = -1"),
+        ("instances = 3", "instances = -3"),
+    ] {
+        let source = MAIN_TF.replace(from, to);
+        let response = app
+            .gql(
+                CREATE_TEMPLATE,
+                json!({ "input": { "organizationId": org, "name": "bad", "files": [{ "path": "main.tf", "content": source }] } }),
+                Some(&token),
+            )
+            .await;
+        assert_eq!(response.error_code(), "BAD_USER_INPUT", "{to}");
+        let detail = response.validations()[0]["detail"]
+            .as_str()
+            .expect("detail");
+        assert!(
+            detail.starts_with("main.tf:") && detail.contains("is out of range"),
+            "{detail}"
+        );
+    }
 }

@@ -33,7 +33,10 @@ fn read_prebuilds(
     errors: &mut Vec<ImportError>,
 ) -> Option<PrebuildSettings> {
     prebuilds.reject_dynamic_blocks(errors);
-    let instances = prebuilds.required_integer("instances", errors);
+    // Desired instances are counts a reconciler acts on: never negative, and bounded.
+    let instances = prebuilds
+        .required_integer::<u16>("instances", errors)
+        .map(i32::from);
     let expiration_ttl_seconds = prebuilds
         .single_block("expiration_policy", errors)
         .and_then(|policy| prebuilds.nested(policy).required_integer("ttl", errors));
@@ -58,7 +61,9 @@ fn read_scheduling(
         .map(|schedule| {
             let schedule = scheduling.nested(schedule);
             let cron = schedule.required_text("cron", errors);
-            let instances = schedule.required_integer("instances", errors);
+            let instances = schedule
+                .required_integer::<u16>("instances", errors)
+                .map(i32::from);
             cron.zip(instances)
                 .map(|(cron, instances)| PresetSchedule { cron, instances })
         })
