@@ -857,43 +857,39 @@ async fn prebuilt_workspaces_refuse_ttl_and_autostart_updates() {
 #[tokio::test]
 async fn preset_schedules_are_validated_at_import() {
     let (app, token, org) = setup().await;
+    let import = |from: &str, to: &str| {
+        let source = MAIN_TF.replace(from, to);
+        app.gql(
+            CREATE_TEMPLATE,
+            json!({ "input": { "organizationId": org, "name": "bad", "files": [{ "path": "main.tf", "content": source }] } }),
+            Some(&token),
+        )
+    };
+    let detail = |response: &crate::helpers::GqlResponse| {
+        assert_eq!(response.error_code(), "BAD_USER_INPUT", "{}", response.body);
+        response.validations()[0]["detail"]
+            .as_str()
+            .expect("detail")
+            .to_owned()
+    };
     for (cron, expected) in [("30 9 * * 1-5", "minute"), ("* 9-18 * * 7", "7")] {
-        let source = MAIN_TF.replace("* 9-18 * * 1-5", cron);
-        let response = app
-            .gql(
-                CREATE_TEMPLATE,
-                json!({ "input": { "organizationId": org, "name": "bad", "files": [{ "path": "main.tf", "content": source }] } }),
-                Some(&token),
-            )
-            .await;
-        assert_eq!(response.error_code(), "BAD_USER_INPUT", "{cron}");
+        let response = import("* 9-18 * * 1-5", cron).await;
+        assert!(
+            detail(&response).contains(expected),
+            "{cron}: {}",
+            response.body
+        );
         assert_eq!(
             response.validations()[0]["field"],
-            "preset.small.schedule[0]",
-            "{cron}"
+            "preset.small.schedule[0]"
         );
-        let detail = response.validations()[0]["detail"]
-            .as_str()
-            .expect("detail");
-        assert!(detail.contains(expected), "{cron}: {detail}");
     }
     // Negative desired instances are an import error at their line, not a database error.
     for (from, to) in [
         ("instances = 1", "instances = -1"),
         ("instances = 3", "instances = -3"),
     ] {
-        let source = MAIN_TF.replace(from, to);
-        let response = app
-            .gql(
-                CREATE_TEMPLATE,
-                json!({ "input": { "organizationId": org, "name": "bad", "files": [{ "path": "main.tf", "content": source }] } }),
-                Some(&token),
-            )
-            .await;
-        assert_eq!(response.error_code(), "BAD_USER_INPUT", "{to}");
-        let detail = response.validations()[0]["detail"]
-            .as_str()
-            .expect("detail");
+        let detail = detail(&import(from, to).await);
         assert!(
             detail.starts_with("main.tf:") && detail.contains("is out of range"),
             "{detail}"
