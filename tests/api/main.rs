@@ -4,6 +4,7 @@
 
 mod helpers;
 
+mod activity;
 mod auth;
 mod cli;
 mod connection_log_acceptance;

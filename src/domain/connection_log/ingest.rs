@@ -390,6 +390,14 @@ pub async fn report_agent_events(
         agent_name: agent.name.clone(),
     };
     record(db, &target, &events).await?;
+    // A session on the workspace is use of it: keep it from going dormant and bump its
+    // deadline. The events are recorded either way; an agent must not resend them because the
+    // bump failed.
+    if !events.is_empty()
+        && let Err(err) = crate::domain::workspace::record_activity(db, now, workspace.id).await
+    {
+        tracing::error!(workspace.id = %workspace.id, error = %err, "recording workspace activity failed");
+    }
     Ok(events.len())
 }
 

@@ -1,15 +1,18 @@
 //! Schedules: Coder's 5-field cron dialect (weekday 0-6 from Sunday, optional `CRON_TZ=`)
 //! translated at the boundary to the `cron` crate, prebuild preset schedules read as time
-//! ranges, and the autostop calculation with the template schedule options it reads.
+//! ranges, the autostop calculation with the template schedule options it reads, and the
+//! activity bump.
 //!
 //! Everything here is pure: callers load rows, build these values and store the results.
 
+mod activity_bump;
 mod autostop_calculation;
 mod cron;
 #[cfg(test)]
 mod cron_fuzz;
 mod time_range;
 
+pub use activity_bump::{ActivityBumpInput, bumped_deadline};
 pub use autostop_calculation::{
     AutostartRequirement, Autostop, AutostopError, AutostopInput, AutostopRequirement,
     MAX_AUTOSTOP_REQUIREMENT_WEEKS, MAX_WORKSPACE_TTL, NoAllowedAutostart, TemplateScheduleError,

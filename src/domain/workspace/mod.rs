@@ -1,6 +1,7 @@
 //! Workspaces: creating them, the workspace builder (the one path for every build),
 //! start/stop/delete/update, TTL and autostart settings, and listing with a filter.
 
+mod activity;
 mod agents;
 mod build_completion;
 mod build_deadlines;
@@ -15,6 +16,7 @@ mod queries;
 
 use sea_orm::DbErr;
 
+pub use activity::{Activity, record_activity, record_activity_in};
 pub use agents::{authenticate_agent, create_agent_token};
 pub use build_completion::{BuildCompletion, complete_build_job};
 pub use build_deadlines::{DEFAULT_QUIET_HOURS, DeadlineError, deadlines_for, schedule_options};

@@ -84,12 +84,35 @@ fn build_parameters(values: Vec<ParameterInput>) -> Vec<BuildParameter> {
     values.into_iter().map(Into::into).collect()
 }
 
+/// What reported activity did to the workspace.
+#[derive(SimpleObject)]
+pub struct AgentActivityPayload {
+    /// The running build's deadline now; null when autostop is off or nothing runs.
+    pub deadline: Option<chrono::DateTime<chrono::Utc>>,
+    /// Whether this report moved the deadline.
+    pub bumped: bool,
+}
+
 /// Workspace mutations.
 #[derive(Default)]
 pub struct WorkspaceMutation;
 
 #[Object]
 impl WorkspaceMutation {
+    /// Tells the server that the calling agent's workspace is in use (`Coder-Agent-Token`):
+    /// it is kept from going dormant, and a running build's deadline moves out by the
+    /// template's activity bump (never past its max deadline). Connection reports count as
+    /// activity too.
+    async fn report_agent_activity(&self, ctx: &Context<'_>) -> Result<AgentActivityPayload> {
+        let (_, ws) = ctx.agent()?;
+        let state = ctx.state()?;
+        let activity = workspace::record_activity(&state.db, state.clock.now(), ws.id).await?;
+        Ok(AgentActivityPayload {
+            deadline: activity.deadline,
+            bumped: activity.bumped,
+        })
+    }
+
     /// Creates a workspace from a template's active version and starts it.
     async fn create_workspace(
         &self,
