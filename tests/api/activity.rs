@@ -2,7 +2,6 @@
 //! never earlier, never for prebuilt workspaces) and keeps it from going dormant.
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
-use devplane::clock::Clock;
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait};
 use serde_json::{Value, json};
 use uuid::Uuid;
