@@ -80,6 +80,12 @@ impl ApiError {
         }
     }
 
+    /// The same error listing fields in `extensions.validations`.
+    pub fn with_validations(mut self, validations: Vec<FieldError>) -> Self {
+        self.validations = validations;
+        self
+    }
+
     /// The same error with one more `extensions` entry.
     pub fn with_extension(
         mut self,
@@ -255,6 +261,9 @@ impl From<template::Error> for ApiError {
                     vec![FieldError::new("files", other.to_string())],
                 ),
             },
+            E::NotEntitled { source, fields } => {
+                ApiError::new(ErrorCode::Forbidden, source.to_string()).with_validations(fields)
+            }
             E::Corrupt(_) | E::Cpu(_) | E::Db(_) => ApiError::internal(&err),
         }
     }

@@ -24,5 +24,6 @@ mod role_escalation;
 mod schema_sdl;
 mod slow_clients;
 mod startup;
+mod template_schedule;
 mod token_revocation;
 mod workspaces;

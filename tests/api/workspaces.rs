@@ -580,6 +580,8 @@ async fn quota_limits_running_workspaces_of_group_members() {
 #[tokio::test]
 async fn ttl_removal_falls_back_to_the_max_deadline() {
     let (app, token, org) = setup().await;
+    // The autostop requirement is advanced template scheduling, a licensed feature.
+    app.install_premium_license(&token).await;
     // Every day is an autostop-requirement day, so started builds get a max deadline at the
     // next quiet hours (midnight UTC).
     let (template, _) = create_template(
@@ -756,6 +758,8 @@ async fn ttl_removal_without_a_max_deadline_clears_the_deadline() {
 #[tokio::test]
 async fn template_ttl_zero_reaches_existing_workspaces() {
     let (app, token, org) = setup().await;
+    // Turning user autostop off is advanced template scheduling, a licensed feature.
+    app.install_premium_license(&token).await;
     let (template, _) = create_template(&app, &token, &org, "docker", MAIN_TF, json!({})).await;
     let id = started_workspace_with_ttl(&app, &token, &template, 3_600_000).await;
     let update = "mutation($input: UpdateTemplateScheduleInput!) { updateTemplateSchedule(input: $input) { allowUserAutostop defaultTtlMs } }";

@@ -116,6 +116,14 @@ impl EntitlementsService {
         clock: Arc<dyn Clock>,
         keys: LicenseKeys,
     ) -> Result<Arc<Self>, DbErr> {
+        let service = Self::new(db, clock, keys);
+        service.refresh().await?;
+        Ok(service)
+    }
+
+    /// The service before its first refresh: unlicensed until [`Self::refresh`] reads the
+    /// stored licenses.
+    pub fn new(db: DatabaseConnection, clock: Arc<dyn Clock>, keys: LicenseKeys) -> Arc<Self> {
         let empty = entitlements::compute(
             &[],
             &EntitlementsArgs {
@@ -127,16 +135,14 @@ impl EntitlementsService {
             },
         )
         .finish(None);
-        let service = Arc::new(Self {
+        Arc::new(Self {
             db,
             clock,
             keys: Arc::new(keys),
             current: RwLock::new(Arc::new(empty)),
             last_manual_refresh: Mutex::new(None),
             refreshing: tokio::sync::Mutex::new(()),
-        });
-        service.refresh().await?;
-        Ok(service)
+        })
     }
 
     /// The cached entitlements.

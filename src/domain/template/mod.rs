@@ -46,6 +46,14 @@ pub enum Error {
     /// The source archive is unusable.
     #[error(transparent)]
     Source(#[from] source::SourceError),
+    /// The deployment's license lacks a feature the input needs; the fields that need it.
+    #[error("{source}")]
+    NotEntitled {
+        /// The license check that failed.
+        source: crate::domain::license::service::Error,
+        /// The input fields that need the feature, and why.
+        fields: Vec<FieldError>,
+    },
     /// Stored data could not be read.
     #[error("corrupt stored data: {0}")]
     Corrupt(String),

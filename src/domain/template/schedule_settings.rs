@@ -3,7 +3,14 @@
 
 use sea_orm::ActiveValue::Set;
 
-use crate::{domain::FieldError, entity::template};
+use super::{Error, Result};
+use crate::{
+    domain::{
+        FieldError,
+        license::{FeatureName, service::EntitlementsService},
+    },
+    entity::template,
+};
 
 /// Template schedule settings; None leaves a setting as it is (or at its default).
 #[derive(Debug, Clone, Default)]
@@ -32,6 +39,71 @@ pub struct ScheduleSettings {
     pub require_active_version: Option<bool>,
     /// Quota cost of a running workspace.
     pub workspace_cost: Option<i32>,
+}
+
+impl ScheduleSettings {
+    /// The advanced settings this sets away from their defaults (the autostop requirement,
+    /// autostart days, turning user autostart or autostop off, failure cleanup, dormancy):
+    /// what a deployment needs the advanced template scheduling feature for. Field names as
+    /// clients write them.
+    pub fn advanced_fields(&self) -> Vec<&'static str> {
+        let checks = [
+            (
+                "autostopRequirementDaysOfWeek",
+                self.autostop_requirement_days_of_week
+                    .is_some_and(|d| d != 0),
+            ),
+            (
+                "autostopRequirementWeeks",
+                self.autostop_requirement_weeks.is_some_and(|w| w > 1),
+            ),
+            (
+                "autostartAllowedDaysOfWeek",
+                self.autostart_allowed_days_of_week
+                    .is_some_and(|d| d != 127),
+            ),
+            (
+                "allowUserAutostart",
+                self.allow_user_autostart == Some(false),
+            ),
+            ("allowUserAutostop", self.allow_user_autostop == Some(false)),
+            ("failureTtlMs", self.failure_ttl_ms.is_some_and(|v| v > 0)),
+            (
+                "timeTilDormantMs",
+                self.time_til_dormant_ms.is_some_and(|v| v > 0),
+            ),
+            (
+                "timeTilDormantAutodeleteMs",
+                self.time_til_dormant_autodelete_ms.is_some_and(|v| v > 0),
+            ),
+        ];
+        checks
+            .into_iter()
+            .filter_map(|(field, set)| set.then_some(field))
+            .collect()
+    }
+}
+
+/// Refuses advanced settings when the deployment is not entitled to them.
+pub(super) fn check_entitled(
+    settings: &ScheduleSettings,
+    entitlements: &EntitlementsService,
+) -> Result<()> {
+    let fields = settings.advanced_fields();
+    if fields.is_empty() {
+        return Ok(());
+    }
+    entitlements
+        .require(FeatureName::AdvancedTemplateScheduling)
+        .map_err(|source| Error::NotEntitled {
+            source,
+            fields: fields
+                .into_iter()
+                .map(|field| {
+                    FieldError::new(field, "needs the advanced template scheduling feature")
+                })
+                .collect(),
+        })
 }
 
 pub(super) fn check_schedule(s: &ScheduleSettings, errors: &mut Vec<FieldError>) {

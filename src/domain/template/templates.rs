@@ -13,12 +13,13 @@ use uuid::Uuid;
 
 use super::{
     Error, FileCache, Result,
-    schedule_settings::{ScheduleSettings, apply_schedule, check_schedule},
+    schedule_settings::{ScheduleSettings, apply_schedule, check_entitled, check_schedule},
     version_import::{TemplateSource, import_source},
     versions::insert_version,
 };
 use crate::{
     authz::{self, Action, Object, ReadScope, Resource, Subject},
+    domain::license::service::EntitlementsService,
     domain::{FieldError, identity::PREBUILDS_SYSTEM_USER_ID, text, unique_or},
     entity::{
         template, template_version, workspace,
@@ -89,6 +90,7 @@ fn check_names(
 /// Creates a template with version 1 from its source, and makes that version active.
 pub async fn create_template(
     db: &DatabaseConnection,
+    entitlements: &EntitlementsService,
     files: &FileCache,
     subject: &Subject,
     now: DateTime<Utc>,
@@ -116,6 +118,7 @@ pub async fn create_template(
     if !errors.is_empty() {
         return Err(Error::Invalid(errors));
     }
+    check_entitled(&input.schedule, entitlements)?;
     let txn = db.begin().await?;
     let (file_id, imported) = import_source(
         &txn,
@@ -219,6 +222,7 @@ pub async fn list_templates(
 /// as `updateWorkspaceTtl` does. Prebuilt workspaces keep their own settings.
 pub async fn update_template_schedule(
     db: &DatabaseConnection,
+    entitlements: &EntitlementsService,
     subject: &Subject,
     now: DateTime<Utc>,
     id: Uuid,
@@ -235,6 +239,7 @@ pub async fn update_template_schedule(
     if !errors.is_empty() {
         return Err(Error::Invalid(errors));
     }
+    check_entitled(&settings, entitlements)?;
     let txn = db.begin().await?;
     let old = tmpl.clone();
     let mut active: template::ActiveModel = tmpl.into();
@@ -274,6 +279,7 @@ pub async fn update_template_schedule(
                 .await?;
         }
     }
+    crate::domain::workspace::apply_template_schedule_change(&txn, &old, &updated, now).await?;
     txn.commit().await?;
     Ok(updated)
 }
@@ -298,8 +304,14 @@ mod tests {
             source: TemplateSource::Files(Vec::new()),
             schedule: ScheduleSettings::default(),
         };
+        let entitlements = EntitlementsService::new(
+            db.clone(),
+            std::sync::Arc::new(crate::clock::SystemClock),
+            crate::domain::license::LicenseKeys::empty(),
+        );
         let err = create_template(
             &db,
+            &entitlements,
             &FileCache::new(),
             &Subject::system("test", Uuid::new_v4()),
             Utc::now(),

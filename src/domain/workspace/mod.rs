@@ -19,7 +19,10 @@ use sea_orm::DbErr;
 pub use activity::{Activity, record_activity, record_activity_in};
 pub use agents::{authenticate_agent, create_agent_token};
 pub use build_completion::{BuildCompletion, complete_build_job};
-pub use build_deadlines::{DEFAULT_QUIET_HOURS, DeadlineError, deadlines_for, schedule_options};
+pub use build_deadlines::{
+    DEFAULT_QUIET_HOURS, DeadlineError, apply_template_schedule_change, deadlines_for,
+    schedule_options,
+};
 pub use build_job::{BuildAssignment, BuildJobInput, FollowUpStart, acquire_build_job};
 pub use builder::{BuildRequest, NoUsageCheck, UsageCheck, UsageError, build};
 pub use filter::{WorkspaceFilter, WorkspaceStatus, parse_filter};

@@ -204,6 +204,7 @@ impl TemplateMutation {
         let state = ctx.state()?;
         let (tmpl, _) = template::create_template(
             &state.db,
+            &state.entitlements,
             &state.files,
             ctx.subject()?,
             state.clock.now(),
@@ -253,6 +254,7 @@ impl TemplateMutation {
         let state = ctx.state()?;
         let tmpl = template::update_template_schedule(
             &state.db,
+            &state.entitlements,
             ctx.subject()?,
             state.clock.now(),
             input.id,
