@@ -1,7 +1,9 @@
 //! Workspaces: creating them, the workspace builder (the one path for every build),
-//! start/stop/delete/update, TTL and autostart settings, and listing with a filter.
+//! start/stop/delete/update, canceling a build, TTL and autostart settings, and listing
+//! with a filter.
 
 mod agents;
+mod build_cancel;
 mod build_completion;
 mod build_deadlines;
 mod build_job;
@@ -16,6 +18,7 @@ mod queries;
 use sea_orm::DbErr;
 
 pub use agents::{authenticate_agent, create_agent_token};
+pub use build_cancel::cancel_build;
 pub use build_completion::{BuildCompletion, complete_build_job};
 pub use build_deadlines::{DEFAULT_QUIET_HOURS, DeadlineError, deadlines_for, schedule_options};
 pub use build_job::{BuildAssignment, BuildJobInput, FollowUpStart, acquire_build_job};
