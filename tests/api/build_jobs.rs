@@ -157,6 +157,31 @@ async fn a_stale_running_job_is_failed_and_the_workspace_can_start_again() {
 }
 
 #[tokio::test]
+async fn a_stale_canceling_job_ends_canceled() {
+    let (app, token, org) = setup().await;
+    let id = queued_workspace(&app, &token, &token, &org).await;
+    workspace::acquire_build_job(&app.db, app.clock.now(), "built-in-dead-0", None)
+        .await
+        .expect("acquire")
+        .expect("a job");
+    let build = workspace_state(&app, &token, &id).await["latestBuild"]["id"].clone();
+    let canceled = app.gql(CANCEL, json!({ "id": build }), Some(&token)).await;
+    assert_eq!(
+        canceled.data()["cancelWorkspaceBuild"]["status"],
+        "CANCELING"
+    );
+    // The provisioner that should finish the cancel is gone too.
+    app.clock.advance(Duration::minutes(6));
+    app.tick().await;
+    let ws = workspace_state(&app, &token, &id).await;
+    assert_eq!(ws["status"], "CANCELED");
+    assert_eq!(ws["latestBuild"]["job"]["error"], STALE_ERROR);
+    app.gql(START, json!({ "id": id }), Some(&token))
+        .await
+        .data();
+}
+
+#[tokio::test]
 async fn external_provisioners_heartbeat_and_complete_a_canceled_build() {
     let (app, token, org) = setup().await;
     app.install_premium_license(&token).await;
