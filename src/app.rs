@@ -16,15 +16,18 @@ use crate::{
             service::{EntitlementsService, LicenseUsageCheck},
             verify::LicenseKeys,
         },
-        provisioner::daemon::{self, Wakeup},
+        provisioner::daemon::{self, DaemonSettings, Wakeup},
         template::FileCache,
         workspace::BuildCompletion,
     },
     graphql::{self, Limits},
     http::{self, HttpLimits, HttpState, metrics::Metrics, serve::ServeSettings},
     scheduler::{
-        Scheduler,
+        Scheduler, SchedulerHandle,
+        entitlements::EntitlementsRefreshJob,
+        metrics::JobMetrics,
         purge::{self, PurgeJob},
+        stale_jobs::{self, StaleJobsJob},
     },
     state::{AppState, AuthSettings},
 };
@@ -55,19 +58,10 @@ pub enum StartError {
 /// How often the scheduler looks for due jobs (each job has its own interval).
 const SCHEDULER_TICK: std::time::Duration = std::time::Duration::from_secs(10);
 
-/// Settings of the background work the server runs beside HTTP.
-#[derive(Debug, Clone, Copy)]
-struct BackgroundSettings {
-    connection_logs_retention: Option<std::time::Duration>,
-    workers: usize,
-    delay: std::time::Duration,
-    entitlements_refresh: std::time::Duration,
-}
-
 /// A server that is bound and ready to serve.
 pub struct Application {
-    purged: prometheus::IntCounterVec,
-    background: BackgroundSettings,
+    scheduler: SchedulerHandle,
+    provisioners: DaemonSettings,
     listener: TcpListener,
     router: axum::Router,
     serve: ServeSettings,
@@ -127,7 +121,9 @@ impl Application {
             },
         );
 
-        let purged = purge::purged_counter(metrics.registry())?;
+        let scheduler = Scheduler::new(state.db.clone())
+            .with_metrics(JobMetrics::register(metrics.registry())?);
+        let scheduler = register_jobs(scheduler, config, &state, metrics.registry())?;
         let http_state = HttpState {
             app: state.clone(),
             schema,
@@ -144,12 +140,11 @@ impl Application {
             },
         );
         Ok(Self {
-            purged,
-            background: BackgroundSettings {
-                connection_logs_retention: config.connection_logs_retention.0,
+            scheduler: scheduler.into_handle(),
+            provisioners: DaemonSettings {
                 workers: config.provisioner_daemons,
                 delay: config.provisioner_delay,
-                entitlements_refresh: config.entitlements_refresh_interval,
+                heartbeat: daemon::heartbeat_interval(config.provisioner_job_stale_after),
             },
             listener,
             router,
@@ -174,6 +169,12 @@ impl Application {
         &self.state
     }
 
+    /// The scheduler with every background job registered. `run_until` ticks it every
+    /// 10 seconds; tests tick it themselves with the time of their clock.
+    pub fn scheduler(&self) -> SchedulerHandle {
+        self.scheduler.clone()
+    }
+
     /// Serves until SIGTERM or ctrl-c, then finishes in-flight requests (within the grace
     /// period).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
@@ -192,38 +193,53 @@ impl Application {
             "devplane listening"
         );
         let stop = CancellationToken::new();
+        // The one background worker outside the scheduler; daemon.rs says why.
         let mut workers = daemon::spawn(
             self.state.db.clone(),
             self.state.clock.clone(),
-            self.background.workers,
-            self.background.delay,
+            self.provisioners,
             self.state.provisioner.clone(),
             Arc::new(BuildCompletion),
             stop.clone(),
         );
-        let mut scheduler = Scheduler::new(self.state.db.clone());
-        scheduler.register(Arc::new(PurgeJob {
-            connection_log_retention: self
-                .background
-                .connection_logs_retention
-                .and_then(|d| chrono::Duration::from_std(d).ok()),
-            purged: self.purged.clone(),
-        }));
-        let scheduler = scheduler.spawn(self.state.clock.clone(), SCHEDULER_TICK, stop.clone());
-        let refresher = self
-            .state
-            .entitlements
-            .spawn_refresher(self.background.entitlements_refresh, stop.clone());
+        let scheduler =
+            self.scheduler
+                .spawn(self.state.clock.clone(), SCHEDULER_TICK, stop.clone());
         http::serve::serve(self.listener, self.router, self.serve, shutdown).await;
         // Let the background work finish what it is doing, then close the pool.
         stop.cancel();
-        refresher.await.ok();
         scheduler.await.ok();
         while workers.join_next().await.is_some() {}
         self.state.db.clone().close().await.ok();
         tracing::info!("devplane stopped");
         Ok(())
     }
+}
+
+/// Registers every scheduler job; their metrics go to `registry`.
+fn register_jobs(
+    mut scheduler: Scheduler,
+    config: &ServerConfig,
+    state: &AppState,
+    registry: &prometheus::Registry,
+) -> Result<Scheduler, StartError> {
+    scheduler.register(Arc::new(PurgeJob {
+        connection_log_retention: config
+            .connection_logs_retention
+            .0
+            .and_then(|d| chrono::Duration::from_std(d).ok()),
+        purged: purge::purged_counter(registry)?,
+    }));
+    scheduler.register(Arc::new(EntitlementsRefreshJob {
+        service: state.entitlements.clone(),
+        interval: chrono::Duration::from_std(config.entitlements_refresh_interval)
+            .unwrap_or(chrono::Duration::MAX),
+    }));
+    scheduler.register(Arc::new(StaleJobsJob {
+        stale_after: config.provisioner_job_stale_after,
+        ended: stale_jobs::stale_counter(registry)?,
+    }));
+    Ok(scheduler)
 }
 
 async fn shutdown_signal() {

@@ -292,11 +292,18 @@ pub struct ServerConfig {
     /// How long the built-in provisioner takes to "apply" a build.
     #[arg(long, env = "DEVPLANE_PROVISIONER_DELAY", default_value = "1s", value_parser = humantime::parse_duration)]
     pub provisioner_delay: Duration,
+    /// A running provisioner job whose provisioner has sent no heartbeat for this long is
+    /// failed (its server died or lost the database), so its workspace can be built again.
+    /// Built-in provisioners send one every fifth of this (at most every 30s); external ones
+    /// when they acquire, heartbeat or complete a job.
+    #[arg(long, env = "DEVPLANE_PROVISIONER_JOB_STALE_AFTER", default_value = "5m", value_parser = parse_positive_duration)]
+    pub provisioner_job_stale_after: Duration,
     /// Trusted license signing keys: a JSON file mapping key id to the standard-base64 raw
     /// 32-byte Ed25519 public key. Without it no license verifies.
     #[arg(long, env = "DEVPLANE_LICENSE_KEYS_FILE")]
     pub license_keys_file: Option<PathBuf>,
-    /// How often entitlements are recomputed (they also are on every license change).
+    /// How often entitlements are recomputed (they also are on every license change), by the
+    /// scheduler's `entitlements-refresh` job.
     #[arg(long, env = "DEVPLANE_ENTITLEMENTS_REFRESH_INTERVAL", default_value = "10m", value_parser = humantime::parse_duration)]
     pub entitlements_refresh_interval: Duration,
     /// `connectionLogs.totalCount` counts at most this many rows plus one ("2000+"); 0
@@ -411,6 +418,7 @@ mod tests {
         assert_eq!(config.shutdown_grace, Duration::from_secs(25));
         assert_eq!(config.max_pending_connections.get(), 512);
         assert_eq!(config.max_pending_connections_per_client.get(), 32);
+        assert_eq!(config.provisioner_job_stale_after, Duration::from_secs(300));
     }
 
     #[test]
@@ -419,6 +427,7 @@ mod tests {
             "--header-read-timeout=0s",
             "--max-pending-connections=0",
             "--max-pending-connections-per-client=0",
+            "--provisioner-job-stale-after=0s",
         ] {
             assert!(
                 Cli::try_parse_from(["devplane", "server", flag]).is_err(),

@@ -19,7 +19,8 @@ pub struct Model {
     pub input: Json,
     /// Why it failed (NULs dropped, cut at 16384 characters); empty unless `failed`.
     pub error: String,
-    /// Who took it: `built-in-<n>` or a provisioner key's id; None while pending.
+    /// Who took it: a built-in provisioner's name (`built-in-<process id>-<n>`, unique to the
+    /// server process) or a provisioner key's id; None while pending.
     pub worker_id: Option<String>,
     /// When it was queued; provisioners take the oldest pending job first.
     pub created_at: DateTimeUtc,
@@ -29,8 +30,12 @@ pub struct Model {
     pub started_at: Option<DateTimeUtc>,
     /// When it succeeded, failed or was canceled; None until then.
     pub completed_at: Option<DateTimeUtc>,
-    /// When cancellation was asked for; None: never (nothing cancels jobs yet).
+    /// When cancellation was asked for; None: never.
     pub canceled_at: Option<DateTimeUtc>,
+    /// When the provisioner holding it last said it was still working: set on acquire and
+    /// refreshed while it runs. A running job whose heartbeat is too old is failed as stale.
+    /// None while pending.
+    pub heartbeat_at: Option<DateTimeUtc>,
 }
 
 /// Where a job stands.

@@ -3,8 +3,15 @@
 //! ticks every few seconds). Each run holds a lock named after the job — a PostgreSQL
 //! transaction-scoped advisory lock, so one replica of many does the work; an in-process
 //! lock on SQLite, which has one process — and is labelled `source = job` in its span.
+//! Every run is counted and timed by job name ([`metrics`]).
+//!
+//! The server shares its scheduler through a [`SchedulerHandle`]: its timer ticks through
+//! it, and tests tick through it at a time of their choosing.
 
+pub mod entitlements;
+pub mod metrics;
 pub mod purge;
+pub mod stale_jobs;
 
 use std::{collections::HashMap, sync::Arc, time::Duration};
 
@@ -17,6 +24,7 @@ use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
 use crate::clock::Clock;
+use metrics::JobMetrics;
 
 /// Why a job's cycle failed; the scheduler logs it and tries again when the job is next due.
 #[derive(Debug, thiserror::Error)]
@@ -55,6 +63,7 @@ pub struct Scheduler {
     last_run: HashMap<&'static str, DateTime<Utc>>,
     // SQLite: one process, so an in-process lock per job is enough.
     local_locks: HashMap<&'static str, Arc<tokio::sync::Mutex<()>>>,
+    metrics: Option<JobMetrics>,
 }
 
 /// The advisory lock id of a job: a stable 64-bit hash of its name (FNV-1a).
@@ -75,7 +84,14 @@ impl Scheduler {
             jobs: Vec::new(),
             last_run: HashMap::new(),
             local_locks: HashMap::new(),
+            metrics: None,
         }
+    }
+
+    /// Counts and times every run in `metrics`.
+    pub fn with_metrics(mut self, metrics: JobMetrics) -> Self {
+        self.metrics = Some(metrics);
+        self
     }
 
     /// Adds a job; it first runs on the first tick.
@@ -96,7 +112,11 @@ impl Scheduler {
                 continue;
             }
             let span = tracing::info_span!("job", source = "job", job = job.name());
+            let started = std::time::Instant::now();
             let outcome = self.run_locked(job.as_ref(), now).instrument(span).await;
+            if let Some(metrics) = &self.metrics {
+                metrics.observe(job.name(), &outcome, started.elapsed().as_secs_f64());
+            }
             if outcome != RunOutcome::Skipped {
                 self.last_run.insert(job.name(), now);
             }
@@ -145,18 +165,47 @@ impl Scheduler {
         }
     }
 
+    /// Shares the scheduler, for the server's timer and for tests to tick.
+    pub fn into_handle(self) -> SchedulerHandle {
+        SchedulerHandle(Arc::new(tokio::sync::Mutex::new(self)))
+    }
+
     /// Ticks every `period` with the clock's time until `stop`, finishing the current cycle.
     pub fn spawn(
-        mut self,
+        self,
         clock: Arc<dyn Clock>,
         period: Duration,
         stop: CancellationToken,
     ) -> tokio::task::JoinHandle<()> {
+        self.into_handle().spawn(clock, period, stop)
+    }
+}
+
+/// A shared [`Scheduler`]: ticks through it take turns, so a test's tick never overlaps
+/// the timer's.
+#[derive(Clone)]
+pub struct SchedulerHandle(Arc<tokio::sync::Mutex<Scheduler>>);
+
+impl SchedulerHandle {
+    /// Runs every job that is due at `now` (see [`Scheduler::tick`]), after any tick in
+    /// progress.
+    pub async fn tick(&self, now: DateTime<Utc>) -> Vec<(&'static str, RunOutcome)> {
+        self.0.lock().await.tick(now).await
+    }
+
+    /// Ticks every `period` with the clock's time until `stop`, finishing the current cycle.
+    pub fn spawn(
+        &self,
+        clock: Arc<dyn Clock>,
+        period: Duration,
+        stop: CancellationToken,
+    ) -> tokio::task::JoinHandle<()> {
+        let handle = self.clone();
         tokio::spawn(async move {
             let mut ticker = tokio::time::interval(period);
             loop {
                 tokio::select! {
-                    _ = ticker.tick() => { self.tick(clock.now()).await; }
+                    _ = ticker.tick() => { handle.tick(clock.now()).await; }
                     () = stop.cancelled() => break,
                 }
             }
@@ -219,6 +268,87 @@ mod tests {
             1
         );
         assert_eq!(job.0.load(Ordering::SeqCst), 2);
+    }
+
+    struct Failing;
+
+    #[async_trait::async_trait]
+    impl Job for Failing {
+        fn name(&self) -> &'static str {
+            "failing"
+        }
+        fn interval(&self) -> chrono::Duration {
+            chrono::Duration::minutes(1)
+        }
+        async fn run(
+            &self,
+            _txn: &DatabaseTransaction,
+            _now: DateTime<Utc>,
+        ) -> Result<(), JobError> {
+            Err(sea_orm::DbErr::Custom("the database is on fire".into()).into())
+        }
+    }
+
+    #[tokio::test]
+    async fn runs_failures_and_durations_are_counted_by_job() {
+        let db = crate::db::connect("sqlite::memory:", Some(1))
+            .await
+            .expect("db");
+        let registry = prometheus::Registry::new();
+        let metrics = JobMetrics::register(&registry).expect("metrics");
+        let mut scheduler = Scheduler::new(db).with_metrics(metrics);
+        scheduler.register(Arc::new(Counting(AtomicUsize::new(0))));
+        scheduler.register(Arc::new(Failing));
+        let start = DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z")
+            .expect("time")
+            .to_utc();
+        let outcomes = scheduler.tick(start).await;
+        assert_eq!(outcomes[0], ("counting", RunOutcome::Ran));
+        assert!(
+            matches!(&outcomes[1], ("failing", RunOutcome::Failed(e)) if e.contains("on fire")),
+            "{outcomes:?}"
+        );
+        // The failing job is due again a minute later; the other is not.
+        scheduler.tick(start + chrono::Duration::minutes(1)).await;
+        let families = registry.gather();
+        let value = |name: &str, labels: &[(&str, &str)]| -> Option<f64> {
+            let family = families.iter().find(|f| f.name() == name)?;
+            let metric = family.get_metric().iter().find(|m| {
+                labels.iter().all(|(k, v)| {
+                    m.get_label()
+                        .iter()
+                        .any(|l| l.name() == *k && l.value() == *v)
+                })
+            })?;
+            Some(
+                if family.get_field_type() == prometheus::proto::MetricType::HISTOGRAM {
+                    metric.get_histogram().get_sample_count() as f64
+                } else {
+                    metric.get_counter().get_value()
+                },
+            )
+        };
+        let runs = "job_runs_total";
+        assert_eq!(
+            value(runs, &[("job", "counting"), ("outcome", "success")]),
+            Some(1.0)
+        );
+        assert_eq!(
+            value(runs, &[("job", "failing"), ("outcome", "failure")]),
+            Some(2.0)
+        );
+        assert_eq!(
+            value(runs, &[("job", "failing"), ("outcome", "success")]),
+            None
+        );
+        assert_eq!(
+            value("job_duration_seconds", &[("job", "failing")]),
+            Some(2.0)
+        );
+        assert_eq!(
+            value("job_duration_seconds", &[("job", "counting")]),
+            Some(1.0)
+        );
     }
 
     #[test]

@@ -10,6 +10,8 @@ use devplane::{
     app::Application,
     clock::ManualClock,
     config::{Cli, Command, ServerConfig},
+    domain::provisioner::daemon::{Wakeup, WorkerProgress},
+    scheduler::{RunOutcome, SchedulerHandle},
 };
 use reqwest::StatusCode;
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
@@ -116,6 +118,10 @@ pub struct TestApp {
     pub license_secret: [u8; 32],
     /// The address the server listens on, for raw TCP clients.
     pub socket_address: std::net::SocketAddr,
+    /// The server's scheduler; [`TestApp::tick`] ticks it.
+    pub scheduler: SchedulerHandle,
+    /// Signals of the server's built-in provisioners (their progress, to wait on).
+    pub provisioners: Wakeup,
     _keys_dir: tempfile::TempDir,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
@@ -198,6 +204,8 @@ impl TestApp {
         let socket_address = app.address();
         let address = format!("http://{socket_address}");
         let db = app.state().db.clone();
+        let scheduler = app.scheduler();
+        let provisioners = app.state().provisioner.clone();
         let (shutdown, stopped) = tokio::sync::oneshot::channel::<()>();
         let server = tokio::spawn(app.run_until(async {
             stopped.await.ok();
@@ -208,6 +216,8 @@ impl TestApp {
             clock,
             db,
             client: reqwest::Client::new(),
+            scheduler,
+            provisioners,
             license_secret,
             _keys_dir: keys_dir,
             shutdown: Some(shutdown),
@@ -225,6 +235,27 @@ impl TestApp {
             Some(server) => server.await.expect("server task did not panic"),
             None => Ok(()),
         }
+    }
+
+    /// Runs one scheduler tick at the clock's time: every job that is due then runs. (The
+    /// server's own timer also ticks, at the same clock, so a job may already have run.)
+    pub async fn tick(&self) -> Vec<(&'static str, RunOutcome)> {
+        self.scheduler.tick(self.clock.now()).await
+    }
+
+    /// Waits until the built-in provisioners' progress satisfies `done` (at most a minute,
+    /// then panics).
+    pub async fn wait_for_provisioners(&self, done: impl FnMut(&WorkerProgress) -> bool) {
+        let mut progress = self.provisioners.progress();
+        tokio::time::timeout(std::time::Duration::from_secs(60), progress.wait_for(done))
+            .await
+            .expect("the built-in provisioners got there within a minute")
+            .expect("the server is running");
+    }
+
+    /// The database's URL, to reconnect after [`TestApp::stop`] closed the server's pool.
+    pub fn database_url(&self) -> &str {
+        self._database.url()
     }
 
     /// POSTs an operation, with a token if given.

@@ -6,6 +6,8 @@ mod helpers;
 
 mod activity;
 mod auth;
+mod background_jobs;
+mod build_jobs;
 mod cli;
 mod connection_log_acceptance;
 mod connection_log_cases;

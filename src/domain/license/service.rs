@@ -1,17 +1,15 @@
 //! The entitlements service: the cached [`Entitlements`] every capability asks, recomputed
-//! on start, on every license change and on a timer; the license operations of the API; and
-//! the managed-agent usage check the workspace builder runs.
+//! on start, on every license change and periodically (the scheduler's
+//! `entitlements-refresh` job calls [`EntitlementsService::refresh_in`]); the license
+//! operations of the API; and the managed-agent usage check the workspace builder runs.
 
 use std::{
     collections::BTreeSet,
     sync::{Arc, Mutex, RwLock},
-    time::Duration,
 };
 
 use chrono::{DateTime, Utc};
-use sea_orm::{DatabaseConnection, DatabaseTransaction, DbErr};
-use tokio_util::sync::CancellationToken;
-use tracing::Instrument;
+use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr};
 use uuid::Uuid;
 
 use super::{
@@ -156,8 +154,32 @@ impl EntitlementsService {
     /// Recomputes the entitlements from the stored licenses and the database's counts.
     pub async fn refresh(&self) -> Result<Arc<Entitlements>, DbErr> {
         let _serial = self.refreshing.lock().await;
-        let now = self.clock.now();
-        let rows = store::unexpired_licenses(&self.db, now).await?;
+        self.recompute(&self.db, self.clock.now()).await
+    }
+
+    /// The periodic refresh: recomputes at `now` from what `db` sees (the scheduler's
+    /// transaction), unless a recomputation is already under way, which makes this one
+    /// redundant. Returns whether it recomputed. Waiting instead could deadlock on SQLite:
+    /// the waiting job would hold the only connection the other recomputation needs.
+    pub async fn refresh_in(
+        &self,
+        db: &impl ConnectionTrait,
+        now: DateTime<Utc>,
+    ) -> Result<bool, DbErr> {
+        let Ok(_serial) = self.refreshing.try_lock() else {
+            return Ok(false);
+        };
+        self.recompute(db, now).await?;
+        Ok(true)
+    }
+
+    /// Computes and caches the entitlements; the caller holds `refreshing`.
+    async fn recompute(
+        &self,
+        db: &impl ConnectionTrait,
+        now: DateTime<Utc>,
+    ) -> Result<Arc<Entitlements>, DbErr> {
+        let rows = store::unexpired_licenses(db, now).await?;
         let inputs: Vec<LicenseInput> = rows
             .iter()
             .map(|row| verify_stored(row, &self.keys, now))
@@ -165,14 +187,14 @@ impl EntitlementsService {
         let args = EntitlementsArgs {
             now,
             enablements: ENABLEMENTS.into_iter().collect(),
-            active_user_count: store::active_user_count(&self.db).await?,
+            active_user_count: store::active_user_count(db).await?,
             replica_count: 1,
             external_auth_count: 0,
         };
         let draft = entitlements::compute(&inputs, &args);
         let count = match draft.managed_agent_usage_period() {
             Some(period) => Some(
-                store::managed_agent_count(&self.db, period.start, period.end)
+                store::managed_agent_count(db, period.start, period.end)
                     .await
                     .map_err(|e| e.to_string()),
             ),
@@ -270,33 +292,6 @@ impl EntitlementsService {
             *last = Some(now);
         }
         Ok(self.refresh().await?)
-    }
-
-    /// Recomputes every `interval` until `stop`; errors are logged, the old value kept.
-    pub fn spawn_refresher(
-        self: &Arc<Self>,
-        interval: Duration,
-        stop: CancellationToken,
-    ) -> tokio::task::JoinHandle<()> {
-        let service = self.clone();
-        let span = tracing::info_span!("job", source = "job", job = "entitlements-refresh");
-        tokio::spawn(
-            async move {
-                let mut ticker = tokio::time::interval(interval);
-                ticker.tick().await;
-                loop {
-                    tokio::select! {
-                        _ = ticker.tick() => {
-                            if let Err(err) = service.refresh().await {
-                                tracing::error!(error = %err, "refreshing entitlements failed");
-                            }
-                        }
-                        () = stop.cancelled() => break,
-                    }
-                }
-            }
-            .instrument(span),
-        )
     }
 }
 

@@ -8,6 +8,12 @@
 //! The built-in provisioner ([`daemon`]) runs inside the server and "applies" jobs by
 //! those effects alone, after a configurable delay; a real Terraform runner can take its
 //! place through the same acquire/complete functions.
+//!
+//! A provisioner holding a job says it is still alive with [`heartbeat`] (acquiring sets the
+//! first one). A running job whose heartbeat is older than the stale limit belonged to a
+//! provisioner that died, and [`fail_stale`] ends it, so that a crashed server never leaves
+//! a workspace building forever. [`cancel`] asks for a job to stop: a pending one stops at
+//! once, a running one is marked canceling until its provisioner completes it.
 
 pub mod daemon;
 pub mod keys;
@@ -17,7 +23,7 @@ use sea_orm::{
     ActiveModelTrait,
     ActiveValue::Set,
     ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseConnection, DatabaseTransaction,
-    EntityTrait, QueryFilter, TransactionTrait,
+    EntityTrait, QueryFilter, QuerySelect, TransactionTrait,
     sea_query::{Expr, LockBehavior, LockType, Query},
 };
 use uuid::Uuid;
@@ -72,6 +78,7 @@ pub async fn enqueue(
         started_at: Set(None),
         completed_at: Set(None),
         canceled_at: Set(None),
+        heartbeat_at: Set(None),
     }
     .insert(db)
     .await
@@ -107,6 +114,7 @@ pub async fn acquire(
         )
         .col_expr(provisioner_job::Column::StartedAt, Expr::value(now))
         .col_expr(provisioner_job::Column::UpdatedAt, Expr::value(now))
+        .col_expr(provisioner_job::Column::HeartbeatAt, Expr::value(now))
         .col_expr(provisioner_job::Column::WorkerId, Expr::value(worker))
         .filter(provisioner_job::Column::Id.in_subquery(oldest.to_owned()))
         .filter(provisioner_job::Column::Status.eq(JobStatus::Pending))
@@ -116,8 +124,9 @@ pub async fn acquire(
 }
 
 /// Finishes a running job: succeeded (`Ok`) or failed with an error text, and applies the
-/// `effects` of a succeeded job, all in one transaction. With `worker`, only the worker
-/// that acquired the job may complete it.
+/// `effects` of a succeeded job, all in one transaction. A job asked to cancel ends
+/// canceled whatever the outcome (an error text is kept), without effects. With `worker`,
+/// only the worker that acquired the job may complete it.
 pub async fn complete(
     db: &DatabaseConnection,
     now: DateTime<Utc>,
@@ -127,7 +136,10 @@ pub async fn complete(
     effects: &dyn JobEffects,
 ) -> Result<provisioner_job::Model, Error> {
     let txn = db.begin().await?;
+    // Locked (PostgreSQL) so that a cancel or the stale-job detector cannot change the job
+    // between this read and the update below.
     let job = provisioner_job::Entity::find_by_id(job_id)
+        .lock_exclusive()
         .one(&txn)
         .await?
         .ok_or_else(|| Error::InvalidState(format!("job {job_id} not found")))?;
@@ -144,15 +156,19 @@ pub async fn complete(
             job.status
         )));
     }
-    let (status, error) = match &outcome {
-        Ok(()) if job.status == JobStatus::Canceling => (JobStatus::Canceled, String::new()),
-        Ok(()) => (JobStatus::Succeeded, String::new()),
-        // A provisioner's error text is kept, but cleaned: a refusal would leave the job
-        // running forever.
-        Err(message) => (
-            JobStatus::Failed,
-            crate::domain::text::clean_reported(message, crate::domain::text::JOB_ERROR),
-        ),
+    // A provisioner's error text is kept, but cleaned: a refusal would leave the job
+    // running forever.
+    let error = match &outcome {
+        Ok(()) => String::new(),
+        Err(message) => {
+            crate::domain::text::clean_reported(message, crate::domain::text::JOB_ERROR)
+        }
+    };
+    let status = match (&outcome, job.status) {
+        // The cancel was asked before the provisioner finished: its work does not count.
+        (_, JobStatus::Canceling) => JobStatus::Canceled,
+        (Ok(()), _) => JobStatus::Succeeded,
+        (Err(_), _) => JobStatus::Failed,
     };
     let mut active: provisioner_job::ActiveModel = job.clone().into();
     active.status = Set(status);
@@ -165,6 +181,157 @@ pub async fn complete(
     }
     txn.commit().await?;
     Ok(job)
+}
+
+/// Records that `worker` is still working on `job_id` and returns the job, whose status
+/// tells the provisioner whether to go on (`Running`), stop (`Canceling`), or give up
+/// because the job ended without it (any other status, e.g. failed as stale).
+pub async fn heartbeat(
+    db: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+    job_id: Uuid,
+    worker: &str,
+) -> Result<provisioner_job::Model, Error> {
+    provisioner_job::Entity::update_many()
+        .col_expr(provisioner_job::Column::HeartbeatAt, Expr::value(now))
+        .filter(provisioner_job::Column::Id.eq(job_id))
+        .filter(provisioner_job::Column::WorkerId.eq(worker))
+        .filter(provisioner_job::Column::Status.is_in([JobStatus::Running, JobStatus::Canceling]))
+        .exec(db)
+        .await?;
+    let job = provisioner_job::Entity::find_by_id(job_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| Error::InvalidState(format!("job {job_id} not found")))?;
+    if job.worker_id.as_deref() != Some(worker) {
+        return Err(Error::InvalidState(format!(
+            "job {job_id} was not acquired by this provisioner"
+        )));
+    }
+    Ok(job)
+}
+
+/// Hands a job `worker` holds but will not finish (its server is stopping) back to the
+/// queue: a running job becomes pending again for another provisioner, a job asked to
+/// cancel becomes canceled. Never reports success for work that was not done. Returns the
+/// job as left, or None when `worker` no longer holds an unfinished job `job_id`.
+pub async fn release(
+    db: &DatabaseConnection,
+    now: DateTime<Utc>,
+    job_id: Uuid,
+    worker: &str,
+) -> Result<Option<provisioner_job::Model>, Error> {
+    let txn = db.begin().await?;
+    let Some(job) = provisioner_job::Entity::find_by_id(job_id)
+        .lock_exclusive()
+        .one(&txn)
+        .await?
+        .filter(|job| job.worker_id.as_deref() == Some(worker))
+    else {
+        return Ok(None);
+    };
+    let mut active: provisioner_job::ActiveModel = job.clone().into();
+    match job.status {
+        JobStatus::Running => {
+            active.status = Set(JobStatus::Pending);
+            active.worker_id = Set(None);
+            active.started_at = Set(None);
+            active.heartbeat_at = Set(None);
+        }
+        JobStatus::Canceling => {
+            active.status = Set(JobStatus::Canceled);
+            active.completed_at = Set(Some(now));
+        }
+        _ => return Ok(None),
+    }
+    active.updated_at = Set(now);
+    let job = active.update(&txn).await?;
+    txn.commit().await?;
+    Ok(Some(job))
+}
+
+/// Why [`cancel`] refused.
+pub const ALREADY_COMPLETED: &str = "Job has already completed!";
+/// Why [`cancel`] refused a second cancel.
+pub const ALREADY_CANCELING: &str = "Job has already been marked as canceled!";
+
+/// Asks job `job_id` to stop, in the caller's transaction: a pending job is canceled at once
+/// (no provisioner has it); a running one becomes canceling, and canceled when its
+/// provisioner completes it. The row is locked (PostgreSQL) so that a provisioner cannot
+/// take the job between the check and the update.
+pub async fn cancel(
+    txn: &DatabaseTransaction,
+    now: DateTime<Utc>,
+    job_id: Uuid,
+) -> Result<provisioner_job::Model, Error> {
+    let job = provisioner_job::Entity::find_by_id(job_id)
+        .lock_exclusive()
+        .one(txn)
+        .await?
+        .ok_or_else(|| Error::InvalidState(format!("job {job_id} not found")))?;
+    let mut active: provisioner_job::ActiveModel = job.clone().into();
+    match job.status {
+        JobStatus::Pending => {
+            active.status = Set(JobStatus::Canceled);
+            active.completed_at = Set(Some(now));
+        }
+        JobStatus::Running => active.status = Set(JobStatus::Canceling),
+        JobStatus::Canceling | JobStatus::Canceled => {
+            return Err(Error::InvalidState(ALREADY_CANCELING.to_owned()));
+        }
+        JobStatus::Succeeded | JobStatus::Failed => {
+            return Err(Error::InvalidState(ALREADY_COMPLETED.to_owned()));
+        }
+    }
+    active.canceled_at = Set(Some(now));
+    active.updated_at = Set(now);
+    Ok(active.update(txn).await?)
+}
+
+/// The error of a job failed by [`fail_stale`].
+pub fn stale_error(stale_after: std::time::Duration) -> String {
+    format!(
+        "Build job timed out: its provisioner stopped sending heartbeats (none for {}).",
+        humantime::format_duration(stale_after)
+    )
+}
+
+/// Ends every job whose provisioner has sent no heartbeat since `stale_after` before `now`
+/// (its server died, or lost the database): a running job fails with [`stale_error`], a job
+/// asked to cancel becomes canceled. A failed build has no effects, so its workspace shows
+/// the failure and can be built again. Returns the jobs it ended.
+pub async fn fail_stale(
+    db: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+    stale_after: std::time::Duration,
+) -> Result<Vec<provisioner_job::Model>, sea_orm::DbErr> {
+    let Some(cutoff) = chrono::Duration::from_std(stale_after)
+        .ok()
+        .and_then(|limit| now.checked_sub_signed(limit))
+    else {
+        // A limit beyond the calendar: nothing can be that old.
+        return Ok(Vec::new());
+    };
+    let error = stale_error(stale_after);
+    let mut ended = Vec::new();
+    for (from, to) in [
+        (JobStatus::Running, JobStatus::Failed),
+        (JobStatus::Canceling, JobStatus::Canceled),
+    ] {
+        // The status and heartbeat are re-checked by the UPDATE itself, so a provisioner
+        // that completes or heartbeats at the same moment is never overruled.
+        let rows = provisioner_job::Entity::update_many()
+            .col_expr(provisioner_job::Column::Status, Expr::value(to))
+            .col_expr(provisioner_job::Column::Error, Expr::value(error.clone()))
+            .col_expr(provisioner_job::Column::CompletedAt, Expr::value(now))
+            .col_expr(provisioner_job::Column::UpdatedAt, Expr::value(now))
+            .filter(provisioner_job::Column::Status.eq(from))
+            .filter(provisioner_job::Column::HeartbeatAt.lt(cutoff))
+            .exec_with_returning(db)
+            .await?;
+        ended.extend(rows);
+    }
+    Ok(ended)
 }
 
 /// Runs every pending job now, succeeding each with its `effects`: the built-in

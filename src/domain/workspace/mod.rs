@@ -1,8 +1,10 @@
 //! Workspaces: creating them, the workspace builder (the one path for every build),
-//! start/stop/delete/update, TTL and autostart settings, and listing with a filter.
+//! start/stop/delete/update, canceling a build, TTL and autostart settings, and listing
+//! with a filter.
 
 mod activity;
 mod agents;
+mod build_cancel;
 mod build_completion;
 mod build_deadlines;
 mod build_job;
@@ -18,6 +20,7 @@ use sea_orm::DbErr;
 
 pub use activity::{Activity, record_activity, record_activity_in};
 pub use agents::{authenticate_agent, create_agent_token};
+pub use build_cancel::cancel_build;
 pub use build_completion::{BuildCompletion, complete_build_job};
 pub use build_deadlines::{
     DEFAULT_QUIET_HOURS, DeadlineError, apply_template_schedule_change, deadlines_for,

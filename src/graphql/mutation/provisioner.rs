@@ -139,6 +139,23 @@ impl ProvisionerMutation {
         }))
     }
 
+    /// Says this provisioner is still working on a job it acquired, and returns the job.
+    /// Send one at least every couple of minutes while a job runs: a running job without a
+    /// heartbeat for `--provisioner-job-stale-after` (default 5 minutes) is failed. Stop
+    /// working when the status is CANCELING (then complete it) or no longer RUNNING.
+    /// For provisioners: needs `Coder-Provisioner-Key`.
+    async fn heartbeat_provisioner_job(
+        &self,
+        ctx: &Context<'_>,
+        job_id: Uuid,
+    ) -> Result<ProvisionerJob> {
+        let key = ctx.provisioner()?;
+        let state = ctx.state()?;
+        let job = provisioner::heartbeat(&state.db, state.clock.now(), job_id, &key.id.to_string())
+            .await?;
+        Ok(ProvisionerJob(job))
+    }
+
     /// Completes a job this provisioner acquired: success, or failure with an error.
     /// For provisioners: needs `Coder-Provisioner-Key`.
     async fn complete_provisioner_job(

@@ -177,6 +177,17 @@ impl WorkspaceMutation {
         Ok(WorkspaceBuild(build, None))
     }
 
+    /// Cancels a pending or running build, by the build's id: a pending build is canceled
+    /// at once; a running one becomes CANCELING, then CANCELED when its provisioner stops.
+    /// For those who may update the workspace (its owner, organization admins).
+    async fn cancel_workspace_build(&self, ctx: &Context<'_>, id: Uuid) -> Result<WorkspaceBuild> {
+        let state = ctx.state()?;
+        let (build, job) =
+            workspace::cancel_build(&state.db, ctx.subject()?, state.clock.now(), id).await?;
+        state.provisioner.notify_canceled();
+        Ok(WorkspaceBuild(build, Some(job)))
+    }
+
     /// Moves a workspace to its template's active version. A started workspace is stopped
     /// first and then started on the new version, as one server-side operation.
     async fn update_workspace(

@@ -378,6 +378,15 @@ impl ProvisionerJob {
     async fn completed_at(&self) -> Option<DateTime<Utc>> {
         self.0.completed_at
     }
+    /// When cancellation was asked for.
+    async fn canceled_at(&self) -> Option<DateTime<Utc>> {
+        self.0.canceled_at
+    }
+    /// When the provisioner holding it last said it was still working; a running job
+    /// without one for `--provisioner-job-stale-after` is failed.
+    async fn heartbeat_at(&self) -> Option<DateTime<Utc>> {
+        self.0.heartbeat_at
+    }
 }
 
 /// An agent running in a workspace.
