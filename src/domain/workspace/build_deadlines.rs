@@ -1,5 +1,6 @@
-//! The glue between stored rows and the pure autostop calculation: a template row's
-//! schedule options, and the deadlines of a start build completing now.
+//! The glue between stored rows and the pure schedule arithmetic: a template row's
+//! schedule options, the deadlines of a start build completing now, and a workspace's next
+//! allowed autostart.
 
 use chrono::{DateTime, TimeDelta, Utc};
 
@@ -7,7 +8,7 @@ use crate::{
     domain::schedule::{
         AutostartRequirement, Autostop, AutostopError, AutostopInput, AutostopRequirement,
         CronError, CronSchedule, TemplateScheduleError, TemplateScheduleOptions,
-        calculate_autostop,
+        calculate_autostop, next_allowed_autostart,
     },
     entity::{template, workspace},
 };
@@ -73,4 +74,16 @@ pub fn deadlines_for(
         user_quiet_hours: Some(&quiet_hours),
     })
     .map_err(DeadlineError::from)
+}
+
+/// The `next_start_at` of a workspace autostarting on `schedule`: its first firing after
+/// `after` on a day the template allows, looking a week ahead (None when there is none).
+/// Creating a workspace, setting its schedule and the lifecycle executor all store this.
+pub fn next_start_at(
+    schedule: &CronSchedule,
+    tmpl: &template::Model,
+    after: DateTime<Utc>,
+) -> Result<Option<DateTime<Utc>>, TemplateScheduleError> {
+    let allowed = AutostartRequirement::new(tmpl.autostart_allowed_days_of_week)?;
+    Ok(next_allowed_autostart(after, schedule, allowed))
 }

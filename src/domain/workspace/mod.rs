@@ -17,7 +17,9 @@ use sea_orm::DbErr;
 
 pub use agents::{authenticate_agent, create_agent_token};
 pub use build_completion::{BuildCompletion, complete_build_job};
-pub use build_deadlines::{DEFAULT_QUIET_HOURS, DeadlineError, deadlines_for, schedule_options};
+pub use build_deadlines::{
+    DEFAULT_QUIET_HOURS, DeadlineError, deadlines_for, next_start_at, schedule_options,
+};
 pub use build_job::{BuildAssignment, BuildJobInput, FollowUpStart, acquire_build_job};
 pub use builder::{BuildRequest, NoUsageCheck, UsageCheck, UsageError, build};
 pub use filter::{WorkspaceFilter, WorkspaceStatus, parse_filter};
