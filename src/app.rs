@@ -24,6 +24,7 @@ use crate::{
     http::{self, HttpLimits, HttpState, metrics::Metrics, serve::ServeSettings},
     scheduler::{
         Scheduler,
+        lifecycle::LifecycleExecutor,
         purge::{self, PurgeJob},
     },
     state::{AppState, AuthSettings},
@@ -62,11 +63,13 @@ struct BackgroundSettings {
     workers: usize,
     delay: std::time::Duration,
     entitlements_refresh: std::time::Duration,
+    autobuild_poll_interval: std::time::Duration,
 }
 
 /// A server that is bound and ready to serve.
 pub struct Application {
     purged: prometheus::IntCounterVec,
+    lifecycle: Arc<LifecycleExecutor>,
     background: BackgroundSettings,
     listener: TcpListener,
     router: axum::Router,
@@ -128,6 +131,12 @@ impl Application {
         );
 
         let purged = purge::purged_counter(metrics.registry())?;
+        let lifecycle = Arc::new(LifecycleExecutor::new(
+            chrono::Duration::from_std(config.autobuild_poll_interval)
+                .unwrap_or(chrono::Duration::MAX),
+            state.usage.clone(),
+            state.provisioner.clone(),
+        ));
         let http_state = HttpState {
             app: state.clone(),
             schema,
@@ -145,11 +154,13 @@ impl Application {
         );
         Ok(Self {
             purged,
+            lifecycle,
             background: BackgroundSettings {
                 connection_logs_retention: config.connection_logs_retention.0,
                 workers: config.provisioner_daemons,
                 delay: config.provisioner_delay,
                 entitlements_refresh: config.entitlements_refresh_interval,
+                autobuild_poll_interval: config.autobuild_poll_interval,
             },
             listener,
             router,
@@ -172,6 +183,12 @@ impl Application {
     /// The shared state, for tests and background jobs.
     pub fn state(&self) -> &AppState {
         &self.state
+    }
+
+    /// The lifecycle executor the scheduler runs, for tests that drive it at chosen times
+    /// (with `--autobuild-poll-interval 0` the scheduler leaves it to them).
+    pub fn lifecycle_executor(&self) -> Arc<LifecycleExecutor> {
+        self.lifecycle.clone()
     }
 
     /// Serves until SIGTERM or ctrl-c, then finishes in-flight requests (within the grace
@@ -209,6 +226,9 @@ impl Application {
                 .and_then(|d| chrono::Duration::from_std(d).ok()),
             purged: self.purged.clone(),
         }));
+        if !self.background.autobuild_poll_interval.is_zero() {
+            scheduler.register(self.lifecycle.clone());
+        }
         let scheduler = scheduler.spawn(self.state.clock.clone(), SCHEDULER_TICK, stop.clone());
         let refresher = self
             .state

@@ -10,6 +10,7 @@
 //! own pooled connection while the job works on others; on SQLite, whose pool has one
 //! connection, only the in-process lock is taken, so the job's transactions can have it.
 
+pub mod lifecycle;
 pub mod purge;
 
 use std::{collections::HashMap, sync::Arc, time::Duration};

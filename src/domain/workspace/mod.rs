@@ -1,7 +1,9 @@
 //! Workspaces: creating them, the workspace builder (the one path for every build),
-//! start/stop/delete/update, TTL and autostart settings, and listing with a filter.
+//! start/stop/delete/update, TTL and autostart settings, listing with a filter, and the
+//! lifecycle executor's rules and work ([`autobuild`]).
 
 mod agents;
+pub mod autobuild;
 mod build_completion;
 mod build_deadlines;
 mod build_job;
