@@ -532,6 +532,7 @@ async fn prebuilt_workspaces_are_left_alone() {
 
 #[tokio::test]
 async fn next_start_at_skips_days_the_template_blocks() {
+    // Set at creation, by updateWorkspaceAutostart, and again when the template's days change.
     // Wednesday only; every day at 08:58, set on a Monday.
     let f = Fixture::new(json!({ "autostartAllowedDaysOfWeek": 0b100 })).await;
     let wednesday = time("2025-06-04T08:58:00Z");
@@ -570,6 +571,14 @@ async fn next_start_at_skips_days_the_template_blocks() {
     assert_eq!(
         never.data()["updateWorkspaceAutostart"]["nextStartAt"],
         Value::Null
+    );
+    // Allowing every day moves it to the schedule's next firing, today.
+    f.update_schedule(json!({ "autostartAllowedDaysOfWeek": 0b111_1111 }))
+        .await;
+    let ws = f.get(created["id"].as_str().expect("id")).await;
+    assert_eq!(
+        time_of(&ws["nextStartAt"]),
+        Some(time("2025-06-02T09:00:00Z"))
     );
 }
 
