@@ -25,6 +25,7 @@ use crate::{
     scheduler::{
         Scheduler, SchedulerHandle,
         entitlements::EntitlementsRefreshJob,
+        lifecycle::LifecycleExecutor,
         metrics::JobMetrics,
         purge::{self, PurgeJob},
         stale_jobs::{self, StaleJobsJob},
@@ -61,6 +62,7 @@ const SCHEDULER_TICK: std::time::Duration = std::time::Duration::from_secs(10);
 /// A server that is bound and ready to serve.
 pub struct Application {
     scheduler: SchedulerHandle,
+    lifecycle: Arc<LifecycleExecutor>,
     provisioners: DaemonSettings,
     listener: TcpListener,
     router: axum::Router,
@@ -121,9 +123,16 @@ impl Application {
             },
         );
 
+        let lifecycle = Arc::new(LifecycleExecutor::new(
+            chrono::Duration::from_std(config.autobuild_poll_interval)
+                .unwrap_or(chrono::Duration::MAX),
+            state.usage.clone(),
+            state.provisioner.clone(),
+        ));
         let scheduler = Scheduler::new(state.db.clone())
             .with_metrics(JobMetrics::register(metrics.registry())?);
-        let scheduler = register_jobs(scheduler, config, &state, metrics.registry())?;
+        let scheduler =
+            register_jobs(scheduler, config, &state, &lifecycle, metrics.registry())?;
         let http_state = HttpState {
             app: state.clone(),
             schema,
@@ -141,6 +150,7 @@ impl Application {
         );
         Ok(Self {
             scheduler: scheduler.into_handle(),
+            lifecycle,
             provisioners: DaemonSettings {
                 workers: config.provisioner_daemons,
                 delay: config.provisioner_delay,
@@ -173,6 +183,12 @@ impl Application {
     /// 10 seconds; tests tick it themselves with the time of their clock.
     pub fn scheduler(&self) -> SchedulerHandle {
         self.scheduler.clone()
+    }
+
+    /// The lifecycle executor the scheduler runs, for tests that drive it at chosen times
+    /// (with `--autobuild-poll-interval 0` the scheduler leaves it to them).
+    pub fn lifecycle_executor(&self) -> Arc<LifecycleExecutor> {
+        self.lifecycle.clone()
     }
 
     /// Serves until SIGTERM or ctrl-c, then finishes in-flight requests (within the grace
@@ -221,6 +237,7 @@ fn register_jobs(
     mut scheduler: Scheduler,
     config: &ServerConfig,
     state: &AppState,
+    lifecycle: &Arc<LifecycleExecutor>,
     registry: &prometheus::Registry,
 ) -> Result<Scheduler, StartError> {
     scheduler.register(Arc::new(PurgeJob {
@@ -235,6 +252,10 @@ fn register_jobs(
         interval: chrono::Duration::from_std(config.entitlements_refresh_interval)
             .unwrap_or(chrono::Duration::MAX),
     }));
+    // 0 turns the executor off (tests drive it themselves).
+    if !config.autobuild_poll_interval.is_zero() {
+        scheduler.register(lifecycle.clone());
+    }
     scheduler.register(Arc::new(StaleJobsJob {
         stale_after: config.provisioner_job_stale_after,
         ended: stale_jobs::stale_counter(registry)?,

@@ -306,6 +306,10 @@ pub struct ServerConfig {
     /// scheduler's `entitlements-refresh` job.
     #[arg(long, env = "DEVPLANE_ENTITLEMENTS_REFRESH_INTERVAL", default_value = "10m", value_parser = humantime::parse_duration)]
     pub entitlements_refresh_interval: Duration,
+    /// How often the lifecycle executor looks for workspaces to start, stop, mark dormant or
+    /// delete; `0` turns it off in this server.
+    #[arg(long, env = "DEVPLANE_AUTOBUILD_POLL_INTERVAL", default_value = "1m", value_parser = humantime::parse_duration)]
+    pub autobuild_poll_interval: Duration,
     /// `connectionLogs.totalCount` counts at most this many rows plus one ("2000+"); 0
     /// counts exactly.
     #[arg(
@@ -419,6 +423,17 @@ mod tests {
         assert_eq!(config.max_pending_connections.get(), 512);
         assert_eq!(config.max_pending_connections_per_client.get(), 32);
         assert_eq!(config.provisioner_job_stale_after, Duration::from_secs(300));
+        assert_eq!(config.autobuild_poll_interval, Duration::from_secs(60));
+    }
+
+    #[test]
+    fn autobuild_poll_interval_zero_turns_the_executor_off() {
+        let cli = Cli::try_parse_from(["devplane", "server", "--autobuild-poll-interval", "0"])
+            .expect("parses");
+        let Command::Server(config) = cli.command else {
+            panic!("expected server");
+        };
+        assert!(config.autobuild_poll_interval.is_zero());
     }
 
     #[test]

@@ -46,7 +46,7 @@ pub struct Model {
     pub time_til_dormant_ms: i64,
     /// Delete a dormant workspace after this many milliseconds; 0: never.
     pub time_til_dormant_autodelete_ms: i64,
-    /// Whether starts must use the active version (stored only, not enforced yet).
+    /// Whether starts must use the active version (enforced on autostarts only, so far).
     pub require_active_version: bool,
     /// Quota cost of one running workspace of this template.
     pub workspace_cost: i32,

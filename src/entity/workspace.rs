@@ -21,15 +21,17 @@ pub struct Model {
     pub ttl_ms: Option<i64>,
     /// Coder cron (`CRON_TZ=… m h * * dow`); None disables autostart.
     pub autostart_schedule: Option<String>,
-    /// Next firing of `autostart_schedule`; None: no schedule. Nothing reads it yet.
+    /// The next autostart the template allows; None: no schedule, none within a week, or not
+    /// computed yet (the lifecycle executor computes it).
     pub next_start_at: Option<DateTimeUtc>,
-    /// When it was last used; set at creation, and nothing updates it yet.
+    /// When it was last used; set at creation, and nothing updates it yet (dormancy counts
+    /// from it).
     pub last_used_at: DateTimeUtc,
-    /// When it became dormant; None: not dormant. Nothing sets it yet.
+    /// When it became dormant (set by the lifecycle executor); None: not dormant.
     pub dormant_at: Option<DateTimeUtc>,
-    /// When a dormant workspace is to be deleted; None: not scheduled. Nothing sets it yet.
+    /// When a dormant workspace is to be deleted (set with `dormant_at`); None: not scheduled.
     pub deleting_at: Option<DateTimeUtc>,
-    /// `always` or `never` (CHECK): whether starts move to the active version; not acted on yet.
+    /// `always` or `never` (CHECK): whether autostarts move to the active version.
     pub automatic_updates: String,
     /// Set when a delete build succeeds; the row stays, hidden from lists.
     pub deleted: bool,

@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use sea_orm::DatabaseTransaction;
+use sea_orm::DatabaseConnection;
 
 use super::{Job, JobError};
 use crate::domain::license::service::EntitlementsService;
@@ -29,9 +29,9 @@ impl Job for EntitlementsRefreshJob {
         self.interval
     }
 
-    async fn run(&self, txn: &DatabaseTransaction, now: DateTime<Utc>) -> Result<(), JobError> {
+    async fn run(&self, db: &DatabaseConnection, now: DateTime<Utc>) -> Result<(), JobError> {
         // Skipped when a refresh for a license change is under way: that one is as fresh.
-        self.service.refresh_in(txn, now).await?;
+        self.service.refresh_in(db, now).await?;
         Ok(())
     }
 }

@@ -5,10 +5,17 @@
 //! lock on SQLite, which has one process — and is labelled `source = job` in its span.
 //! Every run is counted and timed by job name ([`metrics`]).
 //!
+//! A job gets the database handle and opens its own transactions: one for the whole cycle
+//! (the purge) or one per item (the lifecycle executor, whose items must not wait for each
+//! other). The PostgreSQL lock therefore lives in a transaction of its own, held open on its
+//! own pooled connection while the job works on others; on SQLite, whose pool has one
+//! connection, only the in-process lock is taken, so the job's transactions can have it.
+//!
 //! The server shares its scheduler through a [`SchedulerHandle`]: its timer ticks through
 //! it, and tests tick through it at a time of their choosing.
 
 pub mod entitlements;
+pub mod lifecycle;
 pub mod metrics;
 pub mod purge;
 pub mod stale_jobs;
@@ -41,8 +48,9 @@ pub trait Job: Send + Sync {
     fn name(&self) -> &'static str;
     /// How often it runs.
     fn interval(&self) -> chrono::Duration;
-    /// Does one cycle in `txn`, which holds the job's lock.
-    async fn run(&self, txn: &DatabaseTransaction, now: DateTime<Utc>) -> Result<(), JobError>;
+    /// Does one cycle while the scheduler holds the job's lock, in transactions the job
+    /// opens on `db` (a job that needs all-or-nothing opens one for the cycle).
+    async fn run(&self, db: &DatabaseConnection, now: DateTime<Utc>) -> Result<(), JobError>;
 }
 
 /// What a tick did with one job.
@@ -54,6 +62,16 @@ pub enum RunOutcome {
     Skipped,
     /// It ran and failed (the error was logged).
     Failed(String),
+}
+
+/// The database side of a job's lock.
+enum DatabaseLock {
+    /// SQLite: the in-process lock is all there is.
+    NotNeeded,
+    /// PostgreSQL: the open transaction holding the advisory lock.
+    Held(DatabaseTransaction),
+    /// Another replica holds it.
+    Taken,
 }
 
 /// Runs registered jobs when they are due.
@@ -137,31 +155,42 @@ impl Scheduler {
         let Ok(_local) = local.try_lock() else {
             return RunOutcome::Skipped;
         };
-        let txn = match self.db.begin().await {
-            Ok(txn) => txn,
+        let lock = match self.take_database_lock(job.name()).await {
+            Ok(DatabaseLock::Taken) => return RunOutcome::Skipped,
+            Ok(lock) => lock,
             Err(e) => return RunOutcome::Failed(e.to_string()),
         };
-        if txn.get_database_backend() == DbBackend::Postgres {
-            let locked = txn
-                .query_one_raw(Statement::from_sql_and_values(
-                    DbBackend::Postgres,
-                    "SELECT pg_try_advisory_xact_lock($1) AS locked",
-                    [lock_id(job.name()).into()],
-                ))
-                .await
-                .and_then(|row| row.map(|r| r.try_get::<bool>("", "locked")).transpose());
-            match locked {
-                Ok(Some(true)) => {}
-                Ok(_) => return RunOutcome::Skipped,
-                Err(e) => return RunOutcome::Failed(e.to_string()),
-            }
-        }
-        match job.run(&txn, now).await {
-            Ok(()) => match txn.commit().await {
-                Ok(()) => RunOutcome::Ran,
-                Err(e) => RunOutcome::Failed(e.to_string()),
-            },
+        let outcome = match job.run(&self.db, now).await {
+            Ok(()) => RunOutcome::Ran,
             Err(e) => RunOutcome::Failed(e.to_string()),
+        };
+        // The lock's transaction wrote nothing; ending it releases the lock.
+        if let DatabaseLock::Held(txn) = lock {
+            txn.rollback().await.ok();
+        }
+        outcome
+    }
+
+    /// Takes the job's advisory lock on PostgreSQL, in a transaction of its own.
+    async fn take_database_lock(&self, name: &str) -> Result<DatabaseLock, sea_orm::DbErr> {
+        if self.db.get_database_backend() != DbBackend::Postgres {
+            return Ok(DatabaseLock::NotNeeded);
+        }
+        let txn = self.db.begin().await?;
+        let locked = txn
+            .query_one_raw(Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                "SELECT pg_try_advisory_xact_lock($1) AS locked",
+                [lock_id(name).into()],
+            ))
+            .await?
+            .map(|row| row.try_get::<bool>("", "locked"))
+            .transpose()?;
+        if locked == Some(true) {
+            Ok(DatabaseLock::Held(txn))
+        } else {
+            txn.rollback().await?;
+            Ok(DatabaseLock::Taken)
         }
     }
 
@@ -229,11 +258,12 @@ mod tests {
         fn interval(&self) -> chrono::Duration {
             chrono::Duration::minutes(10)
         }
-        async fn run(
-            &self,
-            _txn: &DatabaseTransaction,
-            _now: DateTime<Utc>,
-        ) -> Result<(), JobError> {
+        async fn run(&self, db: &DatabaseConnection, _now: DateTime<Utc>) -> Result<(), JobError> {
+            // A job's own transaction must get the single SQLite connection: the scheduler
+            // holds none while the job runs.
+            let txn = db.begin().await?;
+            txn.execute_unprepared("SELECT 1").await?;
+            txn.commit().await?;
             self.0.fetch_add(1, Ordering::SeqCst);
             Ok(())
         }
@@ -282,7 +312,7 @@ mod tests {
         }
         async fn run(
             &self,
-            _txn: &DatabaseTransaction,
+            _db: &DatabaseConnection,
             _now: DateTime<Utc>,
         ) -> Result<(), JobError> {
             Err(sea_orm::DbErr::Custom("the database is on fire".into()).into())

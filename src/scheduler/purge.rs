@@ -3,7 +3,7 @@
 //! what it deleted.
 
 use chrono::{DateTime, Utc};
-use sea_orm::DatabaseTransaction;
+use sea_orm::{DatabaseConnection, TransactionTrait};
 
 use super::{Job, JobError};
 use crate::domain::connection_log::retention;
@@ -41,8 +41,11 @@ impl Job for PurgeJob {
         chrono::Duration::minutes(10)
     }
 
-    async fn run(&self, txn: &DatabaseTransaction, now: DateTime<Utc>) -> Result<(), JobError> {
-        let purged = retention::purge(txn, now, self.connection_log_retention).await?;
+    async fn run(&self, db: &DatabaseConnection, now: DateTime<Utc>) -> Result<(), JobError> {
+        // One transaction for the cycle: the counters only move for deletions that stuck.
+        let txn = db.begin().await?;
+        let purged = retention::purge(&txn, now, self.connection_log_retention).await?;
+        txn.commit().await?;
         self.purged
             .with_label_values(&["connection_logs"])
             .inc_by(purged.connection_logs);

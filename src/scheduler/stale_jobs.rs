@@ -3,7 +3,7 @@
 //! failed instead of blocking its workspace forever.
 
 use chrono::{DateTime, Utc};
-use sea_orm::DatabaseTransaction;
+use sea_orm::{DatabaseConnection, TransactionTrait};
 
 use super::{Job, JobError};
 use crate::domain::provisioner;
@@ -39,8 +39,11 @@ impl Job for StaleJobsJob {
         chrono::Duration::minutes(1)
     }
 
-    async fn run(&self, txn: &DatabaseTransaction, now: DateTime<Utc>) -> Result<(), JobError> {
-        let ended = provisioner::fail_stale(txn, now, self.stale_after).await?;
+    async fn run(&self, db: &DatabaseConnection, now: DateTime<Utc>) -> Result<(), JobError> {
+        // All stale jobs end together, or none does.
+        let txn = db.begin().await?;
+        let ended = provisioner::fail_stale(&txn, now, self.stale_after).await?;
+        txn.commit().await?;
         for job in &ended {
             tracing::warn!(
                 job.id = %job.id,

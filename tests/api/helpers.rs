@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use clap::Parser;
 use devplane::clock::Clock;
 use devplane::{
@@ -11,7 +11,7 @@ use devplane::{
     clock::ManualClock,
     config::{Cli, Command, ServerConfig},
     domain::provisioner::daemon::{Wakeup, WorkerProgress},
-    scheduler::{RunOutcome, SchedulerHandle},
+    scheduler::{RunOutcome, Scheduler, SchedulerHandle, lifecycle::LifecycleExecutor},
 };
 use reqwest::StatusCode;
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
@@ -122,11 +122,15 @@ pub struct TestApp {
     pub scheduler: SchedulerHandle,
     /// Signals of the server's built-in provisioners (their progress, to wait on).
     pub provisioners: Wakeup,
+    /// The server's lifecycle executor, for tests that tick it (see [`TestApp::lifecycle_tick`]).
+    pub lifecycle: Arc<LifecycleExecutor>,
+    database_url: String,
     _keys_dir: tempfile::TempDir,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
-    // Declared last: dropped after the server is told to stop.
-    _database: TestDatabase,
+    // Declared last: dropped after the server is told to stop. None for a replica, which
+    // uses another server's database.
+    _database: Option<TestDatabase>,
 }
 
 /// Parses `devplane server` flags (with a listen address on port 0) into its configuration.
@@ -187,6 +191,33 @@ impl TestApp {
     /// Starts a server with extra `devplane server` flags.
     pub async fn spawn_with(extra_args: &[&str]) -> Self {
         let database = TestDatabase::create().await;
+        let url = database.url().to_owned();
+        Self::start(
+            url,
+            Some(database),
+            ManualClock::new(Utc::now()),
+            extra_args,
+        )
+        .await
+    }
+
+    /// Starts a second server (another replica) on this server's database, sharing its clock.
+    pub async fn replica(&self, extra_args: &[&str]) -> Self {
+        Self::start(
+            self.database_url.clone(),
+            None,
+            self.clock.clone(),
+            extra_args,
+        )
+        .await
+    }
+
+    async fn start(
+        database_url: String,
+        database: Option<TestDatabase>,
+        clock: ManualClock,
+        extra_args: &[&str],
+    ) -> Self {
         let (license_secret, public) = devplane::domain::license::generate_keypair();
         let keys = devplane::domain::license::LicenseKeys::from_public_keys([("test-key", public)])
             .expect("keys");
@@ -196,8 +227,7 @@ impl TestApp {
         let keys_file = keys_file.display().to_string();
         let mut args = vec!["--license-keys-file", &keys_file];
         args.extend_from_slice(extra_args);
-        let config = server_config(database.url(), &args);
-        let clock = ManualClock::new(Utc::now());
+        let config = server_config(&database_url, &args);
         let app = Application::build(&config, Arc::new(clock.clone()))
             .await
             .expect("server starts");
@@ -206,6 +236,7 @@ impl TestApp {
         let db = app.state().db.clone();
         let scheduler = app.scheduler();
         let provisioners = app.state().provisioner.clone();
+        let lifecycle = app.lifecycle_executor();
         let (shutdown, stopped) = tokio::sync::oneshot::channel::<()>();
         let server = tokio::spawn(app.run_until(async {
             stopped.await.ok();
@@ -219,11 +250,25 @@ impl TestApp {
             scheduler,
             provisioners,
             license_secret,
+            lifecycle,
+            database_url,
             _keys_dir: keys_dir,
             shutdown: Some(shutdown),
             server: Some(server),
             _database: database,
         }
+    }
+
+    /// Moves the clock to `at` and runs the lifecycle executor once through a scheduler, as
+    /// the server's own scheduler would (job lock included). Tests start the server with
+    /// `--autobuild-poll-interval 0` so that only these ticks run it.
+    pub async fn lifecycle_tick(&self, at: DateTime<Utc>) -> RunOutcome {
+        self.clock.set(at);
+        let mut scheduler = Scheduler::new(self.db.clone());
+        scheduler.register(self.lifecycle.clone());
+        let mut outcomes = scheduler.tick(at).await;
+        assert_eq!(outcomes.len(), 1, "the executor was due");
+        outcomes.remove(0).1
     }
 
     /// Tells the server to stop and waits until `run_until` has returned.
@@ -255,7 +300,7 @@ impl TestApp {
 
     /// The database's URL, to reconnect after [`TestApp::stop`] closed the server's pool.
     pub fn database_url(&self) -> &str {
-        self._database.url()
+        &self.database_url
     }
 
     /// POSTs an operation, with a token if given.
@@ -482,9 +527,37 @@ resource "coder_agent" "main" {
 /// Creates a template from inline files; selects its id, name and active version.
 pub const CREATE_TEMPLATE: &str = "mutation($input: CreateTemplateInput!) { createTemplate(input: $input) { id name activeVersion { id number } } }";
 
-/// Spawns a server without built-in provisioners and creates the owner.
+/// Flags for servers whose background work tests drive: no built-in provisioners (tests
+/// call [`run_jobs`]) and no scheduled lifecycle executor (tests call
+/// [`TestApp::lifecycle_tick`]).
+pub const EXPLICIT_BACKGROUND: &[&str] = &[
+    "--provisioner-daemons",
+    "0",
+    "--autobuild-poll-interval",
+    "0",
+];
+
+/// Spawns a server without built-in provisioners or scheduled lifecycle executor and
+/// creates the owner.
 pub async fn setup() -> (TestApp, String, String) {
-    let app = TestApp::spawn_with(&["--provisioner-daemons", "0"]).await;
+    setup_with_clock(None).await
+}
+
+/// [`setup`] with the clock set to `start` before anything is created, and sessions that
+/// last 30 days, so that tests may move the clock on by days.
+pub async fn setup_at(start: DateTime<Utc>) -> (TestApp, String, String) {
+    setup_with_clock(Some(start)).await
+}
+
+async fn setup_with_clock(start: Option<DateTime<Utc>>) -> (TestApp, String, String) {
+    let mut args = EXPLICIT_BACKGROUND.to_vec();
+    if start.is_some() {
+        args.extend(["--session-duration", "30d"]);
+    }
+    let app = TestApp::spawn_with(&args).await;
+    if let Some(start) = start {
+        app.clock.set(start);
+    }
     let token = app.create_first_user().await;
     let org = app.default_org(&token).await;
     (app, token, org)

@@ -18,6 +18,7 @@ mod groups;
 mod hostile_input;
 mod http_hygiene;
 mod licenses;
+mod lifecycle;
 mod login_limits;
 mod migrations;
 mod organizations;

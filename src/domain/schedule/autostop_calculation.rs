@@ -484,27 +484,25 @@ pub fn next_autostart(
     Some((next, allowed))
 }
 
-/// No autostart the template allows within a week.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-#[error("no allowed autostart")]
-pub struct NoAllowedAutostart;
-
-/// The first autostart after `at` that the template allows, looking one week ahead (Coder's
-/// `NextAllowedAutostart`, which fills `workspaces.next_start_at`).
+/// The first autostart after `at` that the template allows (Coder's `NextAllowedAutostart`):
+/// the schedule's firings are tried in order, skipping those on days the template does not
+/// allow (judged in the schedule's zone), while they lie within a week of `at`. `None` when
+/// no allowed firing is found by then. This is what `workspaces.next_start_at` holds, and
+/// the lifecycle executor starts a workspace once the tick reaches it.
 pub fn next_allowed_autostart(
     at: DateTime<Utc>,
     schedule: &CronSchedule,
     requirement: AutostartRequirement,
-) -> Result<DateTime<Utc>, NoAllowedAutostart> {
+) -> Option<DateTime<Utc>> {
     let mut next = at;
+    // A weekly schedule repeats after seven days: by then every firing has been tried.
     while next - at < TimeDelta::weeks(1) {
-        match next_autostart(next, schedule, requirement) {
-            Some((start, true)) => return Ok(start),
-            Some((start, false)) => next = start,
-            None => break,
+        match next_autostart(next, schedule, requirement)? {
+            (start, true) => return Some(start),
+            (start, false) => next = start,
         }
     }
-    Err(NoAllowedAutostart)
+    None
 }
 
 /// Why a requested workspace TTL was refused.
@@ -974,17 +972,131 @@ mod tests {
         let at = utc("2025-06-02T10:00:00+10:00");
         assert_eq!(
             next_allowed_autostart(at, &schedule, weekend_only),
-            Ok(utc("2025-06-07T09:00:00+10:00"))
+            Some(utc("2025-06-07T09:00:00+10:00"))
         );
         assert_eq!(
             next_autostart(at, &schedule, weekend_only),
             Some((utc("2025-06-03T09:00:00+10:00"), false))
         );
         let never = AutostartRequirement::new(0).expect("valid");
-        assert_eq!(
-            next_allowed_autostart(at, &schedule, never),
-            Err(NoAllowedAutostart)
-        );
+        assert_eq!(next_allowed_autostart(at, &schedule, never), None);
+    }
+
+    /// `next_allowed_autostart` (what `next_start_at` holds), from Monday 2025-06-02 (UTC
+    /// unless the schedule names a zone). Days are the template's allowed days.
+    #[test]
+    fn next_allowed_autostart_table() {
+        use Weekday::{Fri, Mon, Sat, Sun, Thu, Tue, Wed};
+        const WEEKDAYS: &[Weekday] = &[Mon, Tue, Wed, Thu, Fri];
+        let cases: &[(&str, &str, &[Weekday], Option<&str>)] = &[
+            // Monday (1): later today, or next Monday once today's has passed.
+            (
+                "0 9 * * 1",
+                "2025-06-02T08:00:00Z",
+                &ALL_DAYS,
+                Some("2025-06-02T09:00:00Z"),
+            ),
+            (
+                "0 9 * * 1",
+                "2025-06-02T09:00:00Z",
+                &ALL_DAYS,
+                Some("2025-06-09T09:00:00Z"),
+            ),
+            (
+                "0 9 * * 1",
+                "2025-06-02T10:00:00Z",
+                &[Mon],
+                Some("2025-06-09T09:00:00Z"),
+            ),
+            // Sunday is 0 (and SUN), never Monday.
+            (
+                "0 9 * * 0",
+                "2025-06-02T10:00:00Z",
+                &ALL_DAYS,
+                Some("2025-06-08T09:00:00Z"),
+            ),
+            (
+                "0 9 * * SUN",
+                "2025-06-02T10:00:00Z",
+                &[Sun],
+                Some("2025-06-08T09:00:00Z"),
+            ),
+            // Monday to Friday: Tuesday next; with only Friday allowed, Friday.
+            (
+                "30 9 * * 1-5",
+                "2025-06-02T10:00:00Z",
+                WEEKDAYS,
+                Some("2025-06-03T09:30:00Z"),
+            ),
+            (
+                "30 9 * * 1-5",
+                "2025-06-02T10:00:00Z",
+                &[Fri],
+                Some("2025-06-06T09:30:00Z"),
+            ),
+            // A weekday schedule on a weekend-only template never starts.
+            ("30 9 * * 1-5", "2025-06-02T10:00:00Z", &[Sat, Sun], None),
+            // Weekends (6,0): Saturday first.
+            (
+                "0 10 * * 6,0",
+                "2025-06-02T10:00:00Z",
+                &ALL_DAYS,
+                Some("2025-06-07T10:00:00Z"),
+            ),
+            (
+                "0 10 * * 6,0",
+                "2025-06-02T10:00:00Z",
+                &[Sun],
+                Some("2025-06-08T10:00:00Z"),
+            ),
+            // Every day on a Wednesday-only template, set on a Monday: Wednesday, not Monday.
+            (
+                "58 8 * * *",
+                "2025-06-02T07:00:00Z",
+                &[Wed],
+                Some("2025-06-04T08:58:00Z"),
+            ),
+            // Set on Wednesday just after the firing: a week later, the last firing tried.
+            (
+                "58 8 * * *",
+                "2025-06-04T09:00:00Z",
+                &[Wed],
+                Some("2025-06-11T08:58:00Z"),
+            ),
+            // CRON_TZ: 08:00 in Chicago (UTC-5 in June) is 13:00Z, and its weekday is
+            // Chicago's: Monday 20:00 Chicago is already Tuesday in UTC.
+            (
+                "CRON_TZ=America/Chicago 0 8 * * *",
+                "2025-06-02T10:00:00Z",
+                &ALL_DAYS,
+                Some("2025-06-02T13:00:00Z"),
+            ),
+            (
+                "CRON_TZ=America/Chicago 0 20 * * 1",
+                "2025-06-02T10:00:00Z",
+                &[Mon],
+                Some("2025-06-03T01:00:00Z"),
+            ),
+            (
+                "CRON_TZ=America/Chicago 0 20 * * 1",
+                "2025-06-02T10:00:00Z",
+                &[Tue],
+                None,
+            ),
+            // No day allowed.
+            ("0 9 * * *", "2025-06-02T10:00:00Z", &[], None),
+        ];
+        for (raw, at, days, expected) in cases {
+            let schedule = CronSchedule::parse_weekly(raw).expect("schedule");
+            let allowed =
+                AutostartRequirement::new(i16::from(WeekdayBitmap::from_weekdays(days).bits()))
+                    .expect("valid");
+            assert_eq!(
+                next_allowed_autostart(utc(at), &schedule, allowed),
+                expected.map(utc),
+                "{raw} after {at} on {days:?}"
+            );
+        }
     }
 
     #[test]

@@ -15,7 +15,7 @@ mod time_range;
 pub use activity_bump::{ActivityBumpInput, bumped_deadline};
 pub use autostop_calculation::{
     AutostartRequirement, Autostop, AutostopError, AutostopInput, AutostopRequirement,
-    MAX_AUTOSTOP_REQUIREMENT_WEEKS, MAX_WORKSPACE_TTL, NoAllowedAutostart, TemplateScheduleError,
+    MAX_AUTOSTOP_REQUIREMENT_WEEKS, MAX_WORKSPACE_TTL, TemplateScheduleError,
     TemplateScheduleOptions, TtlError, WeekdayBitmap, calculate_autostop, next_allowed_autostart,
     next_autostart, ttl_update_deadline, workspace_ttl_from_millis,
 };

@@ -20,7 +20,10 @@ use super::{
 use crate::{
     authz::{self, Action, Object, ReadScope, Resource, Subject},
     domain::license::service::EntitlementsService,
-    domain::{FieldError, identity::PREBUILDS_SYSTEM_USER_ID, text, unique_or},
+    domain::{
+        FieldError, identity::PREBUILDS_SYSTEM_USER_ID, schedule::CronSchedule, text, unique_or,
+        workspace::next_start_at,
+    },
     entity::{
         template, template_version, workspace,
         workspace_build::{self, Transition},
@@ -280,8 +283,49 @@ pub async fn update_template_schedule(
         }
     }
     crate::domain::workspace::apply_template_schedule_change(&txn, &old, &updated, now).await?;
+    if updated.autostart_allowed_days_of_week != old.autostart_allowed_days_of_week {
+        refresh_next_starts(&txn, &updated, now).await?;
+    }
     txn.commit().await?;
     Ok(updated)
+}
+
+/// Recomputes `next_start_at` of the template's workspaces for its new allowed autostart
+/// days. A cached start later than a newly allowed day would keep the lifecycle executor
+/// from looking at the workspace until then, and clients would show the wrong time.
+async fn refresh_next_starts(
+    txn: &impl ConnectionTrait,
+    tmpl: &template::Model,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let scheduled = workspace::Entity::find()
+        .filter(workspace::Column::TemplateId.eq(tmpl.id))
+        .filter(workspace::Column::OwnerId.ne(PREBUILDS_SYSTEM_USER_ID))
+        .filter(workspace::Column::Deleted.eq(false))
+        .filter(workspace::Column::AutostartSchedule.is_not_null())
+        .all(txn)
+        .await?;
+    for ws in scheduled {
+        // A stored schedule was valid when written; one that no longer parses never fires.
+        let Some(schedule) = ws
+            .autostart_schedule
+            .as_deref()
+            .and_then(|s| CronSchedule::parse_weekly(s).ok())
+        else {
+            continue;
+        };
+        let next = next_start_at(&schedule, tmpl, now)
+            .map_err(|e| Error::Corrupt(format!("template schedule: {e}")))?;
+        if next != ws.next_start_at {
+            workspace::Entity::update_many()
+                .col_expr(workspace::Column::NextStartAt, Expr::value(next))
+                .col_expr(workspace::Column::UpdatedAt, Expr::value(now))
+                .filter(workspace::Column::Id.eq(ws.id))
+                .exec(txn)
+                .await?;
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
-//! The glue between stored rows and the pure autostop calculation: a template row's
-//! schedule options, the deadlines of a start build completing now, and what a change of
-//! the template's schedule does to its running workspaces.
+//! The glue between stored rows and the pure schedule arithmetic: a template row's
+//! schedule options, the deadlines of a start build completing now, a workspace's next
+//! allowed autostart, and what a change of the template's schedule does to its running
+//! workspaces.
 
 use chrono::{DateTime, TimeDelta, Utc};
 use sea_orm::{
@@ -17,7 +18,7 @@ use crate::{
         schedule::{
             AutostartRequirement, Autostop, AutostopError, AutostopInput, AutostopRequirement,
             CronError, CronSchedule, TemplateScheduleError, TemplateScheduleOptions,
-            calculate_autostop,
+            calculate_autostop, next_allowed_autostart,
         },
     },
     entity::{
@@ -90,6 +91,18 @@ pub fn deadlines_for(
     .map_err(DeadlineError::from)
 }
 
+/// The `next_start_at` of a workspace autostarting on `schedule`: its first firing after
+/// `after` on a day the template allows, looking a week ahead (None when there is none).
+/// Creating a workspace, setting its schedule and the lifecycle executor all store this.
+pub fn next_start_at(
+    schedule: &CronSchedule,
+    tmpl: &template::Model,
+    after: DateTime<Utc>,
+) -> Result<Option<DateTime<Utc>>, TemplateScheduleError> {
+    let allowed = AutostartRequirement::new(tmpl.autostart_allowed_days_of_week)?;
+    Ok(next_allowed_autostart(after, schedule, allowed))
+}
+
 /// How close a max deadline may be to "now" after a template change: a running workspace
 /// always gets this long before the template's new rules stop it.
 const SCHEDULE_CHANGE_GRACE: TimeDelta = TimeDelta::hours(2);
@@ -103,9 +116,10 @@ const SCHEDULE_CHANGE_GRACE: TimeDelta = TimeDelta::hours(2);
 ///   never moved earlier than two hours from now (unless it already was); otherwise it
 ///   keeps its value (activity bumps included). Either way it is clamped to the new max.
 ///   Builds whose max deadline is less than two hours away are left alone;
-/// - dormant workspaces get their deletion time from the new auto-delete setting;
-/// - when the allowed autostart days changed, the cached next autostart is cleared, so the
-///   lifecycle executor computes it again under the new days.
+/// - dormant workspaces get their deletion time from the new auto-delete setting.
+///
+/// (New allowed autostart days get the workspaces' next autostarts from the template
+/// module, after this.)
 ///
 /// Prebuilt workspaces are never touched. Returns how many running builds changed.
 pub async fn apply_template_schedule_change(
@@ -123,16 +137,6 @@ pub async fn apply_template_schedule_change(
             .and_where(workspace::Column::Deleted.eq(false))
             .to_owned()
     };
-    if old.autostart_allowed_days_of_week != new.autostart_allowed_days_of_week {
-        workspace::Entity::update_many()
-            .col_expr(
-                workspace::Column::NextStartAt,
-                Expr::value(None::<DateTime<Utc>>),
-            )
-            .filter(workspace::Column::Id.in_subquery(live_workspaces()))
-            .exec(db)
-            .await?;
-    }
     if old.time_til_dormant_autodelete_ms != new.time_til_dormant_autodelete_ms {
         let dormant = workspace::Entity::find()
             .filter(workspace::Column::Id.in_subquery(live_workspaces()))

@@ -13,7 +13,7 @@ use super::{
     BuildRequest, Error, Result, UsageCheck,
     build_job::{BuildJobInput, FollowUpStart},
     builder::{self, latest_build},
-    map_constraint,
+    map_constraint, next_start_at,
     queries::get_workspace,
 };
 use crate::{
@@ -68,6 +68,20 @@ fn check_autostart(schedule: Option<&str>) -> Result<Option<CronSchedule>, Field
             .map(Some)
             .map_err(|e| FieldError::new("autostartSchedule", e.to_string())),
     }
+}
+
+/// The `next_start_at` to store with a new autostart schedule: the first firing the
+/// template allows (not merely the next firing, which may fall on a blocked day).
+fn autostart_next_start(
+    schedule: Option<&CronSchedule>,
+    tmpl: &template::Model,
+    now: DateTime<Utc>,
+) -> Result<Option<DateTime<Utc>>> {
+    let Some(schedule) = schedule else {
+        return Ok(None);
+    };
+    next_start_at(schedule, tmpl, now)
+        .map_err(|e| Error::Corrupt(format!("template schedule: {e}")))
 }
 
 fn check_name(name: &str, errors: &mut Vec<FieldError>) -> String {
@@ -158,6 +172,7 @@ pub async fn create_workspace(
     if !errors.is_empty() {
         return Err(Error::Invalid(errors));
     }
+    let next_start_at = autostart_next_start(autostart.as_ref(), &tmpl, now)?;
     let txn = db.begin().await?;
     let ws = workspace::ActiveModel {
         id: Set(Uuid::new_v4()),
@@ -167,7 +182,7 @@ pub async fn create_workspace(
         name: Set(name),
         ttl_ms: Set(ttl_ms),
         autostart_schedule: Set(autostart.as_ref().map(ToString::to_string)),
-        next_start_at: Set(autostart.as_ref().and_then(|s| s.next_after(now))),
+        next_start_at: Set(next_start_at),
         last_used_at: Set(now),
         dormant_at: Set(None),
         deleting_at: Set(None),
@@ -465,8 +480,9 @@ pub async fn update_autostart(
             "Autostart is not allowed for workspaces using this template.",
         )]));
     }
+    let next_start_at = autostart_next_start(parsed.as_ref(), &tmpl, now)?;
     let mut active: workspace::ActiveModel = ws.into();
-    active.next_start_at = Set(parsed.as_ref().and_then(|s| s.next_after(now)));
+    active.next_start_at = Set(next_start_at);
     active.autostart_schedule = Set(parsed.as_ref().map(ToString::to_string));
     active.updated_at = Set(now);
     let updated = active.update(&txn).await?;

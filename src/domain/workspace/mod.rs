@@ -1,9 +1,10 @@
 //! Workspaces: creating them, the workspace builder (the one path for every build),
-//! start/stop/delete/update, canceling a build, TTL and autostart settings, and listing
-//! with a filter.
+//! start/stop/delete/update, canceling a build, TTL and autostart settings, activity,
+//! listing with a filter, and the lifecycle executor's rules and work ([`autobuild`]).
 
 mod activity;
 mod agents;
+pub mod autobuild;
 mod build_cancel;
 mod build_completion;
 mod build_deadlines;
@@ -24,7 +25,7 @@ pub use build_cancel::cancel_build;
 pub use build_completion::{BuildCompletion, complete_build_job};
 pub use build_deadlines::{
     DEFAULT_QUIET_HOURS, DeadlineError, apply_template_schedule_change, deadlines_for,
-    schedule_options,
+    next_start_at, schedule_options,
 };
 pub use build_job::{BuildAssignment, BuildJobInput, FollowUpStart, acquire_build_job};
 pub use builder::{BuildRequest, NoUsageCheck, UsageCheck, UsageError, build};
