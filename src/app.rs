@@ -131,8 +131,7 @@ impl Application {
         ));
         let scheduler = Scheduler::new(state.db.clone())
             .with_metrics(JobMetrics::register(metrics.registry())?);
-        let scheduler =
-            register_jobs(scheduler, config, &state, &lifecycle, metrics.registry())?;
+        let scheduler = register_jobs(scheduler, config, &state, &lifecycle, metrics.registry())?;
         let http_state = HttpState {
             app: state.clone(),
             schema,

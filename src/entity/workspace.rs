@@ -24,8 +24,8 @@ pub struct Model {
     /// The next autostart the template allows; None: no schedule, none within a week, or not
     /// computed yet (the lifecycle executor computes it).
     pub next_start_at: Option<DateTimeUtc>,
-    /// When it was last used; set at creation, and nothing updates it yet (dormancy counts
-    /// from it).
+    /// When it was last used: set at creation, then by its agent's activity (at most once a
+    /// minute); dormancy counts from it.
     pub last_used_at: DateTimeUtc,
     /// When it became dormant (set by the lifecycle executor); None: not dormant.
     pub dormant_at: Option<DateTimeUtc>,

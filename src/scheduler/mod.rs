@@ -310,11 +310,7 @@ mod tests {
         fn interval(&self) -> chrono::Duration {
             chrono::Duration::minutes(1)
         }
-        async fn run(
-            &self,
-            _db: &DatabaseConnection,
-            _now: DateTime<Utc>,
-        ) -> Result<(), JobError> {
+        async fn run(&self, _db: &DatabaseConnection, _now: DateTime<Utc>) -> Result<(), JobError> {
             Err(sea_orm::DbErr::Custom("the database is on fire".into()).into())
         }
     }
