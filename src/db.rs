@@ -27,6 +27,17 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// failing the request says so sooner than the request timeout would.
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// A PostgreSQL advisory lock id for `name` (a job, `lifecycle-executor:<workspace id>`): a
+/// stable 64-bit hash of the name (FNV-1a), the same in every replica.
+pub fn advisory_lock_id(name: &str) -> i64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in name.bytes() {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    i64::from_ne_bytes(hash.to_ne_bytes())
+}
+
 /// Key of the PostgreSQL advisory lock taken while migrating: "devplane" in ASCII, unlikely to
 /// be another application's key in a shared database.
 const MIGRATION_LOCK: i64 = i64::from_be_bytes(*b"devplane");
@@ -184,4 +195,20 @@ async fn with_migration_lock(
 /// Whether the connection talks to PostgreSQL (as opposed to SQLite).
 fn is_postgres(db: &DatabaseConnection) -> bool {
     db.get_database_backend() == DatabaseBackend::Postgres
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn advisory_lock_ids_are_stable_and_distinct() {
+        assert_eq!(
+            advisory_lock_id("connection-log-purge"),
+            advisory_lock_id("connection-log-purge")
+        );
+        assert_ne!(advisory_lock_id("a"), advisory_lock_id("b"));
+        // FNV-1a of the empty string is its offset basis.
+        assert_eq!(advisory_lock_id(""), 0xcbf2_9ce4_8422_2325_u64 as i64);
+    }
 }

@@ -84,16 +84,6 @@ pub struct Scheduler {
     metrics: Option<JobMetrics>,
 }
 
-/// The advisory lock id of a job: a stable 64-bit hash of its name (FNV-1a).
-pub fn lock_id(name: &str) -> i64 {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for byte in name.bytes() {
-        hash ^= u64::from(byte);
-        hash = hash.wrapping_mul(0x0100_0000_01b3);
-    }
-    i64::from_ne_bytes(hash.to_ne_bytes())
-}
-
 impl Scheduler {
     /// A scheduler with no jobs.
     pub fn new(db: DatabaseConnection) -> Self {
@@ -181,7 +171,7 @@ impl Scheduler {
             .query_one_raw(Statement::from_sql_and_values(
                 DbBackend::Postgres,
                 "SELECT pg_try_advisory_xact_lock($1) AS locked",
-                [lock_id(name).into()],
+                [crate::db::advisory_lock_id(name).into()],
             ))
             .await?
             .map(|row| row.try_get::<bool>("", "locked"))
@@ -375,14 +365,5 @@ mod tests {
             value("job_duration_seconds", &[("job", "counting")]),
             Some(1.0)
         );
-    }
-
-    #[test]
-    fn lock_ids_are_stable() {
-        assert_eq!(
-            lock_id("connection-log-purge"),
-            lock_id("connection-log-purge")
-        );
-        assert_ne!(lock_id("a"), lock_id("b"));
     }
 }

@@ -49,6 +49,8 @@ struct Fixture {
 impl Fixture {
     async fn new(schedule: Value) -> Self {
         let (app, token, org) = setup_at(monday()).await;
+        // Failure cleanup, dormancy and autostart days are advanced template scheduling.
+        app.install_premium_license(&token).await;
         let (template, _) = create_template(&app, &token, &org, "docker", MAIN_TF, schedule).await;
         Fixture {
             app,

@@ -129,8 +129,7 @@ async fn a_template_ttl_change_moves_running_deadlines() {
 }
 
 #[tokio::test]
-async fn dormant_workspaces_follow_the_auto_delete_setting_and_autostart_days_reset_the_next_start()
-{
+async fn dormant_workspaces_follow_the_auto_delete_setting_and_autostarts_the_allowed_days() {
     let (app, _, _) = setup().await;
     let (token, template, id) = running(&app, json!({}), None, at(3, 8, 0)).await;
     let ws_id: Uuid = id.parse().expect("uuid");
@@ -141,12 +140,24 @@ async fn dormant_workspaces_follow_the_auto_delete_setting_and_autostart_days_re
         .expect("workspace");
     let mut dormant: devplane::entity::workspace::ActiveModel = row.into();
     dormant.dormant_at = Set(Some(at(3, 8, 30)));
-    dormant.next_start_at = Set(Some(at(4, 9, 0)));
     dormant.update(&app.db).await.expect("dormant");
+    // Monday 2030-06-03: a daily 09:00 autostart next fires today.
+    let autostart = app
+        .gql(
+            "mutation($input: UpdateWorkspaceAutostartInput!) { updateWorkspaceAutostart(input: $input) { nextStartAt } }",
+            json!({ "input": { "id": id, "schedule": "CRON_TZ=UTC 0 9 * * *" } }),
+            Some(&token),
+        )
+        .await;
+    assert_eq!(
+        time(&autostart.data()["updateWorkspaceAutostart"]["nextStartAt"]),
+        Some(at(3, 9, 0))
+    );
 
+    // Wednesdays only (bit 2), and a week until deletion.
     app.gql(
         UPDATE,
-        json!({ "input": { "id": template, "schedule": { "timeTilDormantAutodeleteMs": 7 * 86_400_000u64, "autostartAllowedDaysOfWeek": 31 } } }),
+        json!({ "input": { "id": template, "schedule": { "timeTilDormantAutodeleteMs": 7 * 86_400_000u64, "autostartAllowedDaysOfWeek": 4 } } }),
         Some(&token),
     )
     .await
@@ -157,8 +168,7 @@ async fn dormant_workspaces_follow_the_auto_delete_setting_and_autostart_days_re
         .expect("read")
         .expect("workspace");
     assert_eq!(row.deleting_at, Some(at(3, 8, 30) + Duration::days(7)));
-    // Cleared for the lifecycle executor to compute under the new days.
-    assert_eq!(row.next_start_at, None);
+    assert_eq!(row.next_start_at, Some(at(5, 9, 0)));
 }
 
 #[tokio::test]

@@ -258,7 +258,7 @@ async fn lock_workspace(txn: &DatabaseTransaction, id: Uuid) -> Result<bool, DbE
     if txn.get_database_backend() != DbBackend::Postgres {
         return Ok(true);
     }
-    let key = crate::scheduler::lock_id(&format!("lifecycle-executor:{id}"));
+    let key = crate::db::advisory_lock_id(&format!("lifecycle-executor:{id}"));
     let row = txn
         .query_one_raw(Statement::from_sql_and_values(
             DbBackend::Postgres,
