@@ -6,55 +6,11 @@ use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::helpers::{MAIN_TF, TestApp, create_template, run_jobs, setup};
+use crate::helpers::{TestApp, setup};
 
 const ACTIVITY: &str = "mutation { reportAgentActivity { deadline bumped } }";
 const WORKSPACE: &str =
     "query($id: UUID!) { workspace(id: $id) { deadline maxDeadline lastUsedAt agents { id } } }";
-
-/// A running workspace with `ttl_ms` from a template with `schedule`, started at `start`;
-/// returns (workspace id, agent token).
-async fn running(
-    app: &TestApp,
-    schedule: Value,
-    ttl_ms: u64,
-    start: DateTime<Utc>,
-) -> (String, String) {
-    app.clock.set(start);
-    let token = app.login("admin@example.com", "admin-password").await;
-    let org = app.default_org(&token).await;
-    app.install_premium_license(&token).await;
-    let (template, _) = create_template(app, &token, &org, "docker", MAIN_TF, schedule).await;
-    let created = app
-        .gql(
-            "mutation($input: CreateWorkspaceInput!) { createWorkspace(input: $input) { id } }",
-            json!({ "input": { "templateId": template, "name": "dev", "ttlMs": ttl_ms, "parameters": [{ "name": "project", "value": "p" }] } }),
-            Some(&token),
-        )
-        .await;
-    let id = created.data()["createWorkspace"]["id"]
-        .as_str()
-        .expect("id")
-        .to_owned();
-    run_jobs(app).await;
-    let agent = app
-        .gql(WORKSPACE, json!({ "id": id }), Some(&token))
-        .await
-        .data()["workspace"]["agents"][0]["id"]
-        .clone();
-    let agent_token = app
-        .gql(
-            "mutation($id: UUID!) { createWorkspaceAgentToken(agentId: $id) { token } }",
-            json!({ "id": agent }),
-            Some(&token),
-        )
-        .await
-        .data()["createWorkspaceAgentToken"]["token"]
-        .as_str()
-        .expect("token")
-        .to_owned();
-    (id, agent_token)
-}
 
 fn at(h: u32, m: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2030, 6, 3, h, m, 0)
@@ -81,7 +37,10 @@ fn time(value: &Value) -> DateTime<Utc> {
 #[tokio::test]
 async fn activity_bumps_the_deadline_only_when_it_is_near() {
     let (app, _, _) = setup().await;
-    let (id, agent) = running(&app, json!({}), 3_600_000, at(8, 0)).await;
+    let (token, _, id) = app
+        .running_workspace(json!({}), Some(3_600_000), at(8, 0))
+        .await;
+    let agent = app.agent_token(&token, &id).await;
     assert_eq!(time(&workspace(&app, &id).await["deadline"]), at(9, 0));
 
     // Most of the hour left: nothing moves.
@@ -120,7 +79,10 @@ async fn the_bump_stops_at_the_max_deadline() {
     // Every day is an autostop-requirement day: the max deadline is the next midnight UTC.
     let requirement =
         json!({ "autostopRequirementDaysOfWeek": 127, "autostopRequirementWeeks": 1 });
-    let (id, agent) = running(&app, requirement, 3_600_000, at(22, 0)).await;
+    let (token, _, id) = app
+        .running_workspace(requirement, Some(3_600_000), at(22, 0))
+        .await;
+    let agent = app.agent_token(&token, &id).await;
     let ws = workspace(&app, &id).await;
     let max = time(&ws["maxDeadline"]);
     assert_eq!(max, at(0, 0) + Duration::days(1));
@@ -139,7 +101,10 @@ async fn the_bump_stops_at_the_max_deadline() {
 #[tokio::test]
 async fn prebuilt_workspaces_are_never_bumped() {
     let (app, _, _) = setup().await;
-    let (id, agent) = running(&app, json!({}), 3_600_000, at(8, 0)).await;
+    let (token, _, id) = app
+        .running_workspace(json!({}), Some(3_600_000), at(8, 0))
+        .await;
+    let agent = app.agent_token(&token, &id).await;
     let ws = devplane::entity::workspace::Entity::find_by_id(id.parse::<Uuid>().expect("uuid"))
         .one(&app.db)
         .await

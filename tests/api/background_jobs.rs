@@ -6,24 +6,13 @@ use chrono::Duration;
 use devplane::clock::Clock;
 use serde_json::json;
 
-use crate::helpers::{TestApp, setup};
+use crate::helpers::setup;
 
 const JOBS: [&str; 3] = [
     "connection-log-purge",
     "entitlements-refresh",
     "provisioner-stale-jobs",
 ];
-
-async fn metrics(app: &TestApp) -> String {
-    app.client
-        .get(format!("{}/metrics", app.address))
-        .send()
-        .await
-        .expect("sent")
-        .text()
-        .await
-        .expect("text")
-}
 
 /// The value of the sample whose name and labels are exactly `series`.
 fn sample(text: &str, series: &str) -> Option<f64> {
@@ -38,7 +27,7 @@ async fn every_job_is_counted_and_timed_on_metrics_after_a_tick() {
     // Past every job's interval, so that each is due whatever the server's timer did.
     app.clock.advance(Duration::hours(1));
     app.tick().await;
-    let text = metrics(&app).await;
+    let text = app.metrics_text().await;
     for job in JOBS {
         let runs = sample(
             &text,

@@ -47,44 +47,6 @@ async fn workspace_state(app: &TestApp, token: &str, id: &str) -> Value {
         .clone()
 }
 
-async fn as_provisioner(app: &TestApp, key: &str, query: &str, variables: Value) -> Value {
-    app.client
-        .post(format!("{}/graphql", app.address))
-        .header("Coder-Provisioner-Key", key)
-        .json(&json!({ "query": query, "variables": variables }))
-        .send()
-        .await
-        .expect("sent")
-        .json()
-        .await
-        .expect("json")
-}
-
-async fn create_key(app: &TestApp, token: &str, org: &str, name: &str) -> String {
-    let response = app
-        .gql(
-            "mutation($input: CreateProvisionerKeyInput!) { createProvisionerKey(input: $input) { key } }",
-            json!({ "input": { "organizationId": org, "name": name } }),
-            Some(token),
-        )
-        .await;
-    response.data()["createProvisionerKey"]["key"]
-        .as_str()
-        .expect("key")
-        .to_owned()
-}
-
-async fn metrics(app: &TestApp) -> String {
-    app.client
-        .get(format!("{}/metrics", app.address))
-        .send()
-        .await
-        .expect("sent")
-        .text()
-        .await
-        .expect("text")
-}
-
 #[tokio::test]
 async fn a_stale_running_job_is_failed_and_the_workspace_can_start_again() {
     let (app, token, org) = setup().await;
@@ -126,7 +88,7 @@ async fn a_stale_running_job_is_failed_and_the_workspace_can_start_again() {
     assert_eq!(ws["latestBuild"]["job"]["status"], "FAILED");
     assert_eq!(ws["latestBuild"]["job"]["error"], STALE_ERROR);
     assert!(
-        metrics(&app)
+        app.metrics_text()
             .await
             .contains("devplane_provisioner_stale_jobs_total 1"),
         "the ended job is counted"
@@ -185,10 +147,12 @@ async fn a_stale_canceling_job_ends_canceled() {
 async fn external_provisioners_heartbeat_and_complete_a_canceled_build() {
     let (app, token, org) = setup().await;
     app.install_premium_license(&token).await;
-    let key = create_key(&app, &token, &org, "runner").await;
-    let other = create_key(&app, &token, &org, "other-runner").await;
+    let key = app.create_provisioner_key(&token, &org, "runner").await;
+    let other = app
+        .create_provisioner_key(&token, &org, "other-runner")
+        .await;
     let id = queued_workspace(&app, &token, &token, &org).await;
-    let acquired = as_provisioner(&app, &key, ACQUIRE, json!({})).await;
+    let acquired = app.as_provisioner(&key, ACQUIRE, json!({})).await;
     let job = acquired["data"]["acquireProvisionerJob"]["job"]["id"].clone();
     assert_eq!(
         acquired["data"]["acquireProvisionerJob"]["job"]["status"],
@@ -198,7 +162,9 @@ async fn external_provisioners_heartbeat_and_complete_a_canceled_build() {
     // A heartbeat every few minutes keeps a long build alive past the stale limit.
     for _ in 0..3 {
         app.clock.advance(Duration::minutes(4));
-        let beat = as_provisioner(&app, &key, HEARTBEAT, json!({ "id": job })).await;
+        let beat = app
+            .as_provisioner(&key, HEARTBEAT, json!({ "id": job }))
+            .await;
         assert_eq!(
             beat["data"]["heartbeatProvisionerJob"]["status"], "RUNNING",
             "{beat}"
@@ -210,7 +176,9 @@ async fn external_provisioners_heartbeat_and_complete_a_canceled_build() {
         "RUNNING"
     );
     // Only the provisioner holding the job may heartbeat it.
-    let stolen = as_provisioner(&app, &other, HEARTBEAT, json!({ "id": job })).await;
+    let stolen = app
+        .as_provisioner(&other, HEARTBEAT, json!({ "id": job }))
+        .await;
     assert_eq!(stolen["errors"][0]["extensions"]["code"], "CONFLICT");
 
     // Canceling a running build waits for its provisioner, which learns of it from its
@@ -227,13 +195,17 @@ async fn external_provisioners_heartbeat_and_complete_a_canceled_build() {
         again.body["errors"][0]["message"],
         "Job has already been marked as canceled!"
     );
-    let beat = as_provisioner(&app, &key, HEARTBEAT, json!({ "id": job })).await;
+    let beat = app
+        .as_provisioner(&key, HEARTBEAT, json!({ "id": job }))
+        .await;
     assert_eq!(
         beat["data"]["heartbeatProvisionerJob"]["status"],
         "CANCELING"
     );
     // Whatever the provisioner reports, the build ends canceled, without effects.
-    let done = as_provisioner(&app, &key, COMPLETE, json!({ "input": { "jobId": job } })).await;
+    let done = app
+        .as_provisioner(&key, COMPLETE, json!({ "input": { "jobId": job } }))
+        .await;
     assert_eq!(done["data"]["completeProvisionerJob"]["status"], "CANCELED");
     let ws = app
         .gql(

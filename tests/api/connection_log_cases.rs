@@ -353,15 +353,7 @@ async fn empty_log_and_invalid_paging() {
 
 /// The `devplane_db_statements_total` counter of successful statements.
 async fn statements(app: &TestApp) -> u64 {
-    let text = app
-        .client
-        .get(format!("{}/metrics", app.address))
-        .send()
-        .await
-        .expect("sent")
-        .text()
-        .await
-        .expect("text");
+    let text = app.metrics_text().await;
     text.lines()
         .find(|l| l.starts_with("devplane_db_statements_total{failed=\"false\"}"))
         .and_then(|l| l.rsplit(' ').next())

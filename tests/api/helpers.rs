@@ -600,3 +600,97 @@ pub async fn run_jobs(app: &TestApp) -> usize {
     .await
     .expect("jobs run")
 }
+
+impl TestApp {
+    /// The Prometheus text of `GET /metrics`.
+    pub async fn metrics_text(&self) -> String {
+        self.client
+            .get(format!("{}/metrics", self.address))
+            .send()
+            .await
+            .expect("sent")
+            .text()
+            .await
+            .expect("text")
+    }
+
+    /// Sends a GraphQL request as an external provisioner, with its `Coder-Provisioner-Key`.
+    pub async fn as_provisioner(&self, key: &str, query: &str, variables: Value) -> Value {
+        self.client
+            .post(format!("{}/graphql", self.address))
+            .header("Coder-Provisioner-Key", key)
+            .json(&json!({ "query": query, "variables": variables }))
+            .send()
+            .await
+            .expect("sent")
+            .json()
+            .await
+            .expect("json")
+    }
+
+    /// Creates a provisioner key for `org` (needs a license) and returns the key.
+    pub async fn create_provisioner_key(&self, token: &str, org: &str, name: &str) -> String {
+        self.gql(
+            "mutation($input: CreateProvisionerKeyInput!) { createProvisionerKey(input: $input) { key } }",
+            json!({ "input": { "organizationId": org, "name": name } }),
+            Some(token),
+        )
+        .await
+        .data()["createProvisionerKey"]["key"]
+            .as_str()
+            .expect("key")
+            .to_owned()
+    }
+
+    /// On a server from [`setup`]: moves the clock to `start`, installs a premium license,
+    /// creates a template (MAIN_TF with `schedule`) and a started workspace `dev` with
+    /// `ttl_ms`. Returns (a fresh session token, template id, workspace id).
+    pub async fn running_workspace(
+        &self,
+        schedule: Value,
+        ttl_ms: Option<u64>,
+        start: DateTime<Utc>,
+    ) -> (String, String, String) {
+        self.clock.set(start);
+        let token = self.login("admin@example.com", "admin-password").await;
+        let org = self.default_org(&token).await;
+        self.install_premium_license(&token).await;
+        let (template, _) = create_template(self, &token, &org, "docker", MAIN_TF, schedule).await;
+        let created = self
+            .gql(
+                "mutation($input: CreateWorkspaceInput!) { createWorkspace(input: $input) { id } }",
+                json!({ "input": { "templateId": template, "name": "dev", "ttlMs": ttl_ms, "parameters": [{ "name": "project", "value": "p" }] } }),
+                Some(&token),
+            )
+            .await;
+        let id = created.data()["createWorkspace"]["id"]
+            .as_str()
+            .expect("id")
+            .to_owned();
+        run_jobs(self).await;
+        (token, template, id)
+    }
+
+    /// A new agent token for the first agent of workspace `id`.
+    pub async fn agent_token(&self, token: &str, id: &str) -> String {
+        let agent = self
+            .gql(
+                "query($id: UUID!) { workspace(id: $id) { agents { id } } }",
+                json!({ "id": id }),
+                Some(token),
+            )
+            .await
+            .data()["workspace"]["agents"][0]["id"]
+            .clone();
+        self.gql(
+            "mutation($id: UUID!) { createWorkspaceAgentToken(agentId: $id) { token } }",
+            json!({ "id": agent }),
+            Some(token),
+        )
+        .await
+        .data()["createWorkspaceAgentToken"]["token"]
+            .as_str()
+            .expect("token")
+            .to_owned()
+    }
+}

@@ -212,15 +212,7 @@ async fn metrics_count_requests_by_route_and_operation() {
         .await
         .data();
     }
-    let text = app
-        .client
-        .get(format!("{}/metrics", app.address))
-        .send()
-        .await
-        .expect("sent")
-        .text()
-        .await
-        .expect("text");
+    let text = app.metrics_text().await;
     let line = text
         .lines()
         .find(|l| {

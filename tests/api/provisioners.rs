@@ -7,40 +7,10 @@ use devplane::clock::Clock;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
 
-use crate::{
-    helpers::TestApp,
-    helpers::{MAIN_TF, create_template, setup},
-};
+use crate::helpers::{MAIN_TF, create_template, setup};
 
 const ACQUIRE: &str = "mutation { acquireProvisionerJob { job { id status } build { transition buildNumber } workspaceName fileId } }";
 const COMPLETE: &str = "mutation($input: CompleteProvisionerJobInput!) { completeProvisionerJob(input: $input) { id status error } }";
-
-async fn create_key(app: &TestApp, token: &str, org: &str, name: &str) -> String {
-    let response = app
-        .gql(
-            "mutation($input: CreateProvisionerKeyInput!) { createProvisionerKey(input: $input) { key provisionerKey { name } } }",
-            json!({ "input": { "organizationId": org, "name": name } }),
-            Some(token),
-        )
-        .await;
-    response.data()["createProvisionerKey"]["key"]
-        .as_str()
-        .expect("key")
-        .to_owned()
-}
-
-async fn as_provisioner(app: &TestApp, key: &str, query: &str, variables: Value) -> Value {
-    app.client
-        .post(format!("{}/graphql", app.address))
-        .header("Coder-Provisioner-Key", key)
-        .json(&json!({ "query": query, "variables": variables }))
-        .send()
-        .await
-        .expect("sent")
-        .json()
-        .await
-        .expect("json")
-}
 
 #[tokio::test]
 async fn external_provisioners_run_builds_with_a_key() {
@@ -72,8 +42,8 @@ async fn external_provisioners_run_builds_with_a_key() {
         nowhere.validations()[0],
         json!({ "field": "organizationId", "detail": "no such organization" })
     );
-    let key = create_key(&app, &token, &org, "runner-1").await;
-    let other = create_key(&app, &token, &org, "runner-2").await;
+    let key = app.create_provisioner_key(&token, &org, "runner-1").await;
+    let other = app.create_provisioner_key(&token, &org, "runner-2").await;
     let (_, member) = app.create_user(&token, "dev", &[]).await;
     let denied = app
         .gql(
@@ -86,7 +56,7 @@ async fn external_provisioners_run_builds_with_a_key() {
 
     // Nothing queued yet.
     assert_eq!(
-        as_provisioner(&app, &key, ACQUIRE, json!({})).await["data"]["acquireProvisionerJob"],
+        app.as_provisioner(&key, ACQUIRE, json!({})).await["data"]["acquireProvisionerJob"],
         Value::Null
     );
     app.gql(
@@ -96,7 +66,7 @@ async fn external_provisioners_run_builds_with_a_key() {
     )
     .await
     .data();
-    let acquired = as_provisioner(&app, &key, ACQUIRE, json!({})).await;
+    let acquired = app.as_provisioner(&key, ACQUIRE, json!({})).await;
     let assignment = &acquired["data"]["acquireProvisionerJob"];
     assert_eq!(assignment["job"]["status"], "RUNNING");
     assert_eq!(
@@ -107,9 +77,13 @@ async fn external_provisioners_run_builds_with_a_key() {
     let job = assignment["job"]["id"].as_str().expect("job id").to_owned();
 
     // Only the provisioner that took the job may complete it.
-    let stolen = as_provisioner(&app, &other, COMPLETE, json!({ "input": { "jobId": job } })).await;
+    let stolen = app
+        .as_provisioner(&other, COMPLETE, json!({ "input": { "jobId": job } }))
+        .await;
     assert_eq!(stolen["errors"][0]["extensions"]["code"], "CONFLICT");
-    let done = as_provisioner(&app, &key, COMPLETE, json!({ "input": { "jobId": job } })).await;
+    let done = app
+        .as_provisioner(&key, COMPLETE, json!({ "input": { "jobId": job } }))
+        .await;
     assert_eq!(
         done["data"]["completeProvisionerJob"]["status"],
         "SUCCEEDED"
@@ -126,7 +100,9 @@ async fn external_provisioners_run_builds_with_a_key() {
         json!([{ "status": "RUNNING", "agents": [{ "name": "main" }] }])
     );
     // Completing twice is refused.
-    let again = as_provisioner(&app, &key, COMPLETE, json!({ "input": { "jobId": job } })).await;
+    let again = app
+        .as_provisioner(&key, COMPLETE, json!({ "input": { "jobId": job } }))
+        .await;
     assert_eq!(again["errors"][0]["extensions"]["code"], "CONFLICT");
 
     // Bad keys and user tokens do not work for provisioner operations.
@@ -183,7 +159,10 @@ async fn concurrent_consumers_take_each_job_once() {
     app.install_premium_license(&token).await;
     let mut keys = Vec::new();
     for n in 0..4 {
-        keys.push(create_key(&app, &token, &org, &format!("runner-{n}")).await);
+        keys.push(
+            app.create_provisioner_key(&token, &org, &format!("runner-{n}"))
+                .await,
+        );
     }
     // Four consumers race over GraphQL until the queue is empty.
     let mut tasks = tokio::task::JoinSet::new();
@@ -249,7 +228,7 @@ async fn provisioner_errors_are_cleaned_not_refused() {
     let (app, token, org) = setup().await;
     app.install_premium_license(&token).await;
     let (template, _) = create_template(&app, &token, &org, "docker", MAIN_TF, json!({})).await;
-    let key = create_key(&app, &token, &org, "runner").await;
+    let key = app.create_provisioner_key(&token, &org, "runner").await;
     app.gql(
         "mutation($input: CreateWorkspaceInput!) { createWorkspace(input: $input) { id } }",
         json!({ "input": { "templateId": template, "name": "dev", "parameters": [{ "name": "project", "value": "p" }] } }),
@@ -257,17 +236,17 @@ async fn provisioner_errors_are_cleaned_not_refused() {
     )
     .await
     .data();
-    let acquired = as_provisioner(&app, &key, ACQUIRE, json!({})).await;
+    let acquired = app.as_provisioner(&key, ACQUIRE, json!({})).await;
     let job = acquired["data"]["acquireProvisionerJob"]["job"]["id"].clone();
     // A NUL (which PostgreSQL cannot store) and far more than the 16384 characters kept.
     let error = format!("terraform\u{0} failed: {}", "x".repeat(20_000));
-    let completed = as_provisioner(
-        &app,
-        &key,
-        COMPLETE,
-        json!({ "input": { "jobId": job, "error": error } }),
-    )
-    .await;
+    let completed = app
+        .as_provisioner(
+            &key,
+            COMPLETE,
+            json!({ "input": { "jobId": job, "error": error } }),
+        )
+        .await;
     let done = &completed["data"]["completeProvisionerJob"];
     assert_eq!(done["status"], "FAILED", "{completed}");
     let stored = done["error"].as_str().expect("error");

@@ -7,7 +7,7 @@ use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::helpers::{MAIN_TF, TestApp, create_template, run_jobs, setup};
+use crate::helpers::{MAIN_TF, TestApp, create_template, setup};
 
 const UPDATE: &str = "mutation($input: UpdateTemplateScheduleInput!) { updateTemplateSchedule(input: $input) { id } }";
 const WORKSPACE: &str = "query($id: UUID!) { workspace(id: $id) { deadline maxDeadline ttlMs } }";
@@ -25,34 +25,6 @@ fn time(value: &Value) -> Option<DateTime<Utc>> {
         .map(|t| t.with_timezone(&Utc))
 }
 
-/// A licensed deployment at `start` with a template (`schedule`) and one running workspace
-/// with `ttl_ms`; returns (token, template id, workspace id).
-async fn running(
-    app: &TestApp,
-    schedule: Value,
-    ttl_ms: Option<u64>,
-    start: DateTime<Utc>,
-) -> (String, String, String) {
-    app.clock.set(start);
-    let token = app.login("admin@example.com", "admin-password").await;
-    let org = app.default_org(&token).await;
-    app.install_premium_license(&token).await;
-    let (template, _) = create_template(app, &token, &org, "docker", MAIN_TF, schedule).await;
-    let created = app
-        .gql(
-            "mutation($input: CreateWorkspaceInput!) { createWorkspace(input: $input) { id } }",
-            json!({ "input": { "templateId": template, "name": "dev", "ttlMs": ttl_ms, "parameters": [{ "name": "project", "value": "p" }] } }),
-            Some(&token),
-        )
-        .await;
-    let id = created.data()["createWorkspace"]["id"]
-        .as_str()
-        .expect("id")
-        .to_owned();
-    run_jobs(app).await;
-    (token, template, id)
-}
-
 async fn deadlines(
     app: &TestApp,
     token: &str,
@@ -67,7 +39,9 @@ async fn deadlines(
 async fn a_new_autostop_requirement_reaches_a_running_workspace() {
     let (app, _, _) = setup().await;
     // Monday 08:00 with a 48 h TTL and no requirement: Wednesday 08:00, no max deadline.
-    let (token, template, id) = running(&app, json!({}), Some(48 * 3_600_000), at(3, 8, 0)).await;
+    let (token, template, id) = app
+        .running_workspace(json!({}), Some(48 * 3_600_000), at(3, 8, 0))
+        .await;
     assert_eq!(
         deadlines(&app, &token, &id).await,
         (Some(at(5, 8, 0)), None)
@@ -92,7 +66,7 @@ async fn a_new_autostop_requirement_reaches_a_running_workspace() {
 async fn a_template_ttl_change_moves_running_deadlines() {
     let (app, _, _) = setup().await;
     let forced = json!({ "allowUserAutostop": false, "defaultTtlMs": 8 * 3_600_000u64 });
-    let (token, template, id) = running(&app, forced, None, at(3, 8, 0)).await;
+    let (token, template, id) = app.running_workspace(forced, None, at(3, 8, 0)).await;
     assert_eq!(
         deadlines(&app, &token, &id).await,
         (Some(at(3, 16, 0)), None)
@@ -131,7 +105,7 @@ async fn a_template_ttl_change_moves_running_deadlines() {
 #[tokio::test]
 async fn dormant_workspaces_follow_the_auto_delete_setting_and_autostarts_the_allowed_days() {
     let (app, _, _) = setup().await;
-    let (token, template, id) = running(&app, json!({}), None, at(3, 8, 0)).await;
+    let (token, template, id) = app.running_workspace(json!({}), None, at(3, 8, 0)).await;
     let ws_id: Uuid = id.parse().expect("uuid");
     let row = devplane::entity::workspace::Entity::find_by_id(ws_id)
         .one(&app.db)
