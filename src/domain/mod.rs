@@ -10,6 +10,7 @@ pub mod identity;
 pub mod license;
 pub mod paging;
 pub mod parameters;
+pub mod prebuilds;
 pub mod provisioner;
 pub mod schedule;
 pub mod secrets;

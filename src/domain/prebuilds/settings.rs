@@ -1,0 +1,1 @@
+//! The deployment-wide prebuild settings (whether reconciliation is paused).
