@@ -16,6 +16,7 @@ use crate::{
             service::{EntitlementsService, LicenseUsageCheck},
             verify::LicenseKeys,
         },
+        prebuilds::{metrics::PrebuildMetrics, reconciler::ReconcilerSettings},
         provisioner::daemon::{self, DaemonSettings, Wakeup},
         template::FileCache,
         workspace::BuildCompletion,
@@ -27,6 +28,7 @@ use crate::{
         entitlements::EntitlementsRefreshJob,
         lifecycle::LifecycleExecutor,
         metrics::JobMetrics,
+        prebuilds::PrebuildsReconciler,
         purge::{self, PurgeJob},
         stale_jobs::{self, StaleJobsJob},
     },
@@ -63,6 +65,7 @@ const SCHEDULER_TICK: std::time::Duration = std::time::Duration::from_secs(10);
 pub struct Application {
     scheduler: SchedulerHandle,
     lifecycle: Arc<LifecycleExecutor>,
+    prebuilds: Arc<PrebuildsReconciler>,
     provisioners: DaemonSettings,
     listener: TcpListener,
     router: axum::Router,
@@ -131,7 +134,26 @@ impl Application {
         ));
         let scheduler = Scheduler::new(state.db.clone())
             .with_metrics(JobMetrics::register(metrics.registry())?);
-        let scheduler = register_jobs(scheduler, config, &state, &lifecycle, metrics.registry())?;
+        let prebuilds = Arc::new(PrebuildsReconciler {
+            interval: to_chrono(config.prebuilds_reconciliation_interval),
+            settings: ReconcilerSettings {
+                backoff_interval: to_chrono(config.prebuilds_backoff_interval),
+                backoff_lookback: to_chrono(config.prebuilds_backoff_lookback),
+                failure_hard_limit: config.prebuilds_failure_hard_limit,
+            },
+            usage: state.usage.clone(),
+            entitlements: state.entitlements.clone(),
+            provisioner: state.provisioner.clone(),
+            metrics: Some(PrebuildMetrics::register(metrics.registry())?),
+        });
+        let scheduler = register_jobs(
+            scheduler,
+            config,
+            &state,
+            &lifecycle,
+            &prebuilds,
+            metrics.registry(),
+        )?;
         let http_state = HttpState {
             app: state.clone(),
             schema,
@@ -150,6 +172,7 @@ impl Application {
         Ok(Self {
             scheduler: scheduler.into_handle(),
             lifecycle,
+            prebuilds,
             provisioners: DaemonSettings {
                 workers: config.provisioner_daemons,
                 delay: config.provisioner_delay,
@@ -188,6 +211,12 @@ impl Application {
     /// (with `--autobuild-poll-interval 0` the scheduler leaves it to them).
     pub fn lifecycle_executor(&self) -> Arc<LifecycleExecutor> {
         self.lifecycle.clone()
+    }
+
+    /// The prebuild reconciler the scheduler runs, for tests that drive it at chosen times
+    /// (with `--prebuilds-reconciliation-interval 0` the scheduler leaves it to them).
+    pub fn prebuilds_reconciler(&self) -> Arc<PrebuildsReconciler> {
+        self.prebuilds.clone()
     }
 
     /// Serves until SIGTERM or ctrl-c, then finishes in-flight requests (within the grace
@@ -237,6 +266,7 @@ fn register_jobs(
     config: &ServerConfig,
     state: &AppState,
     lifecycle: &Arc<LifecycleExecutor>,
+    prebuilds: &Arc<PrebuildsReconciler>,
     registry: &prometheus::Registry,
 ) -> Result<Scheduler, StartError> {
     scheduler.register(Arc::new(PurgeJob {
@@ -255,11 +285,19 @@ fn register_jobs(
     if !config.autobuild_poll_interval.is_zero() {
         scheduler.register(lifecycle.clone());
     }
+    if !config.prebuilds_reconciliation_interval.is_zero() {
+        scheduler.register(prebuilds.clone());
+    }
     scheduler.register(Arc::new(StaleJobsJob {
         stale_after: config.provisioner_job_stale_after,
         ended: stale_jobs::stale_counter(registry)?,
     }));
     Ok(scheduler)
+}
+
+/// A configured duration as the scheduler's; one too long to represent never comes.
+fn to_chrono(d: std::time::Duration) -> chrono::Duration {
+    chrono::Duration::from_std(d).unwrap_or(chrono::Duration::MAX)
 }
 
 async fn shutdown_signal() {

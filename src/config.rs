@@ -310,6 +310,22 @@ pub struct ServerConfig {
     /// delete; `0` turns it off in this server.
     #[arg(long, env = "DEVPLANE_AUTOBUILD_POLL_INTERVAL", default_value = "1m", value_parser = humantime::parse_duration)]
     pub autobuild_poll_interval: Duration,
+    /// How often the prebuild reconciler keeps each preset's prebuilt workspaces at their
+    /// desired count (while the deployment is entitled to prebuilds); `0` turns it off in
+    /// this server.
+    #[arg(long, env = "DEVPLANE_PREBUILDS_RECONCILIATION_INTERVAL", default_value = "1m", value_parser = humantime::parse_duration)]
+    pub prebuilds_reconciliation_interval: Duration,
+    /// After failed prebuild builds, a preset waits this long per recent failure (counted
+    /// from its latest failed build) before creating more.
+    #[arg(long, env = "DEVPLANE_PREBUILDS_BACKOFF_INTERVAL", default_value = "15s", value_parser = humantime::parse_duration)]
+    pub prebuilds_backoff_interval: Duration,
+    /// Failed prebuild builds older than this no longer hold a preset back.
+    #[arg(long, env = "DEVPLANE_PREBUILDS_BACKOFF_LOOKBACK", default_value = "1h", value_parser = humantime::parse_duration)]
+    pub prebuilds_backoff_lookback: Duration,
+    /// A preset whose last this-many prebuild builds all failed is hard-limited: no more
+    /// prebuilds are created for it (deletes go on); `0` disables the limit.
+    #[arg(long, env = "DEVPLANE_PREBUILDS_FAILURE_HARD_LIMIT", default_value_t = 3, value_parser = clap::value_parser!(i32).range(0..=1000))]
+    pub prebuilds_failure_hard_limit: i32,
     /// `connectionLogs.totalCount` counts at most this many rows plus one ("2000+"); 0
     /// counts exactly.
     #[arg(

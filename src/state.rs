@@ -8,8 +8,11 @@ use sea_orm::DatabaseConnection;
 use crate::{
     clock::Clock,
     domain::{
-        identity::login_throttle::LoginThrottle, license::service::EntitlementsService,
-        provisioner::daemon::Wakeup, template::FileCache, workspace::UsageCheck,
+        identity::login_throttle::LoginThrottle,
+        license::{FeatureName, service::EntitlementsService},
+        provisioner::daemon::Wakeup,
+        template::FileCache,
+        workspace::{PrebuildClaims, UsageCheck},
     },
 };
 
@@ -45,6 +48,21 @@ pub struct AppState {
     pub entitlements: Arc<EntitlementsService>,
     /// The cap of `connectionLogs.totalCount` (0: exact).
     pub connection_log_count_cap: u64,
+}
+
+impl AppState {
+    /// Whether `createWorkspace` hands out prebuilt workspaces now: only while the
+    /// deployment is entitled to prebuilds (otherwise it always creates new ones).
+    pub fn prebuild_claims(&self) -> PrebuildClaims {
+        if self
+            .entitlements
+            .is_entitled(FeatureName::WorkspacePrebuilds)
+        {
+            PrebuildClaims::Enabled
+        } else {
+            PrebuildClaims::Disabled
+        }
+    }
 }
 
 impl std::fmt::Debug for AppState {

@@ -17,6 +17,7 @@
 pub mod entitlements;
 pub mod lifecycle;
 pub mod metrics;
+pub mod prebuilds;
 pub mod purge;
 pub mod stale_jobs;
 

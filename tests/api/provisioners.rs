@@ -140,6 +140,7 @@ async fn concurrent_consumers_take_each_job_once() {
             &app.db,
             &subject,
             &workspace::NoUsageCheck,
+            workspace::PrebuildClaims::Disabled,
             app.clock.now(),
             workspace::CreateWorkspace {
                 template_id: template.parse().expect("uuid"),

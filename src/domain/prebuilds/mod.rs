@@ -4,4 +4,9 @@
 //! snapshot and performs the actions through the workspace builder; a claim hands a ready
 //! prebuild to a user; an admin can pause the whole loop.
 
+pub mod membership;
+pub mod metrics;
+pub mod preset_snapshot;
+pub mod reconciler;
 pub mod settings;
+pub mod snapshot;

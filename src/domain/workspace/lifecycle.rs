@@ -14,6 +14,7 @@ use super::{
     build_job::{BuildJobInput, FollowUpStart},
     builder::{self, latest_build},
     map_constraint, next_start_at,
+    prebuilt::{ClaimTarget, claim_prebuilt_workspace},
     queries::get_workspace,
 };
 use crate::{
@@ -121,11 +122,26 @@ async fn live_template(
     Ok(tmpl)
 }
 
+/// Whether `createWorkspace` may hand out a prebuilt workspace (the deployment is entitled
+/// to prebuilds) or always creates a new one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PrebuildClaims {
+    /// Claim a ready prebuild of the requested preset when there is one.
+    Enabled,
+    /// Always create a new workspace.
+    Disabled,
+}
+
 /// Creates a workspace for the subject and its first (start) build, in one transaction.
+/// With a preset and claims enabled, a ready prebuild of that preset on the active version
+/// is claimed instead (renamed, given to the subject with the TTL and autostart a new
+/// workspace would get) and started with the subject's parameters; with none ready, a new
+/// workspace is created as usual.
 pub async fn create_workspace(
     db: &DatabaseConnection,
     subject: &Subject,
     usage: &dyn UsageCheck,
+    claims: PrebuildClaims,
     now: DateTime<Utc>,
     input: CreateWorkspace,
 ) -> Result<(workspace::Model, workspace_build::Model)> {
@@ -173,27 +189,46 @@ pub async fn create_workspace(
         return Err(Error::Invalid(errors));
     }
     let next_start_at = autostart_next_start(autostart.as_ref(), &tmpl, now)?;
+    let autostart_schedule = autostart.as_ref().map(ToString::to_string);
     let txn = db.begin().await?;
-    let ws = workspace::ActiveModel {
-        id: Set(Uuid::new_v4()),
-        organization_id: Set(tmpl.organization_id),
-        owner_id: Set(subject.user_id),
-        template_id: Set(tmpl.id),
-        name: Set(name),
-        ttl_ms: Set(ttl_ms),
-        autostart_schedule: Set(autostart.as_ref().map(ToString::to_string)),
-        next_start_at: Set(next_start_at),
-        last_used_at: Set(now),
-        dormant_at: Set(None),
-        deleting_at: Set(None),
-        automatic_updates: Set("never".to_owned()),
-        deleted: Set(false),
-        created_at: Set(now),
-        updated_at: Set(now),
-    }
-    .insert(&txn)
-    .await
-    .map_err(map_constraint)?;
+    let claimed = match input.preset_id {
+        Some(preset_id) if claims == PrebuildClaims::Enabled => {
+            let target = ClaimTarget {
+                owner_id: subject.user_id,
+                name: &name,
+                template_id: tmpl.id,
+                preset_id,
+                ttl_ms,
+                autostart_schedule: autostart_schedule.clone(),
+                next_start_at,
+            };
+            claim_prebuilt_workspace(&txn, now, target).await?
+        }
+        _ => None,
+    };
+    let ws = match claimed {
+        Some(ws) => ws,
+        None => workspace::ActiveModel {
+            id: Set(Uuid::new_v4()),
+            organization_id: Set(tmpl.organization_id),
+            owner_id: Set(subject.user_id),
+            template_id: Set(tmpl.id),
+            name: Set(name),
+            ttl_ms: Set(ttl_ms),
+            autostart_schedule: Set(autostart_schedule),
+            next_start_at: Set(next_start_at),
+            last_used_at: Set(now),
+            dormant_at: Set(None),
+            deleting_at: Set(None),
+            automatic_updates: Set("never".to_owned()),
+            deleted: Set(false),
+            created_at: Set(now),
+            updated_at: Set(now),
+        }
+        .insert(&txn)
+        .await
+        .map_err(map_constraint)?,
+    };
     let build = builder::build(
         &txn,
         subject,

@@ -14,6 +14,7 @@ mod filter;
 #[cfg(test)]
 mod filter_fuzz;
 mod lifecycle;
+mod prebuilt;
 mod preview;
 mod queries;
 
@@ -31,8 +32,12 @@ pub use build_job::{BuildAssignment, BuildJobInput, FollowUpStart, acquire_build
 pub use builder::{BuildRequest, NoUsageCheck, UsageCheck, UsageError, build};
 pub use filter::{WorkspaceFilter, WorkspaceStatus, parse_filter};
 pub use lifecycle::{
-    CreateWorkspace, UpdateOutcome, create_workspace, delete_workspace, is_outdated,
-    start_workspace, stop_workspace, update_autostart, update_ttl, update_workspace,
+    CreateWorkspace, PrebuildClaims, UpdateOutcome, create_workspace, delete_workspace,
+    is_outdated, start_workspace, stop_workspace, update_autostart, update_ttl, update_workspace,
+};
+pub use prebuilt::{
+    create_prebuilt_workspace, delete_prebuilt_workspace, generate_prebuild_name,
+    prebuilds_orchestrator,
 };
 pub use preview::{ParameterPreview, preview_parameters};
 pub(crate) use queries::is_latest_build;

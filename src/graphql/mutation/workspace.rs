@@ -124,6 +124,7 @@ impl WorkspaceMutation {
             &state.db,
             ctx.subject()?,
             state.usage.as_ref(),
+            state.prebuild_claims(),
             state.clock.now(),
             workspace::CreateWorkspace {
                 template_id: input.template_id,
