@@ -145,6 +145,7 @@ impl Application {
             entitlements: state.entitlements.clone(),
             provisioner: state.provisioner.clone(),
             metrics: Some(PrebuildMetrics::register(metrics.registry())?),
+            running: tokio::sync::Mutex::default(),
         });
         let scheduler = register_jobs(
             scheduler,

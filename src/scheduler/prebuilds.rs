@@ -34,6 +34,8 @@ pub struct PrebuildsReconciler {
     pub provisioner: Wakeup,
     /// The metrics it refreshes.
     pub metrics: Option<PrebuildMetrics>,
+    /// Held for a cycle: one process never runs two at once, whoever ticks it.
+    pub running: tokio::sync::Mutex<()>,
 }
 
 impl PrebuildsReconciler {
@@ -44,6 +46,7 @@ impl PrebuildsReconciler {
         db: &DatabaseConnection,
         now: DateTime<Utc>,
     ) -> Result<Option<CycleReport>, JobError> {
+        let _running = self.running.lock().await;
         if !self
             .entitlements
             .is_entitled(FeatureName::WorkspacePrebuilds)

@@ -11,7 +11,10 @@ use devplane::{
     clock::ManualClock,
     config::{Cli, Command, ServerConfig},
     domain::provisioner::daemon::{Wakeup, WorkerProgress},
-    scheduler::{RunOutcome, Scheduler, SchedulerHandle, lifecycle::LifecycleExecutor},
+    scheduler::{
+        RunOutcome, Scheduler, SchedulerHandle, lifecycle::LifecycleExecutor,
+        prebuilds::PrebuildsReconciler,
+    },
 };
 use reqwest::StatusCode;
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
@@ -124,6 +127,8 @@ pub struct TestApp {
     pub provisioners: Wakeup,
     /// The server's lifecycle executor, for tests that tick it (see [`TestApp::lifecycle_tick`]).
     pub lifecycle: Arc<LifecycleExecutor>,
+    /// The server's prebuild reconciler, for tests that run its cycles.
+    pub prebuilds: Arc<PrebuildsReconciler>,
     database_url: String,
     _keys_dir: tempfile::TempDir,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
@@ -237,6 +242,7 @@ impl TestApp {
         let scheduler = app.scheduler();
         let provisioners = app.state().provisioner.clone();
         let lifecycle = app.lifecycle_executor();
+        let prebuilds = app.prebuilds_reconciler();
         let (shutdown, stopped) = tokio::sync::oneshot::channel::<()>();
         let server = tokio::spawn(app.run_until(async {
             stopped.await.ok();
@@ -251,6 +257,7 @@ impl TestApp {
             provisioners,
             license_secret,
             lifecycle,
+            prebuilds,
             database_url,
             _keys_dir: keys_dir,
             shutdown: Some(shutdown),
@@ -528,12 +535,14 @@ resource "coder_agent" "main" {
 pub const CREATE_TEMPLATE: &str = "mutation($input: CreateTemplateInput!) { createTemplate(input: $input) { id name activeVersion { id number } } }";
 
 /// Flags for servers whose background work tests drive: no built-in provisioners (tests
-/// call [`run_jobs`]) and no scheduled lifecycle executor (tests call
-/// [`TestApp::lifecycle_tick`]).
+/// call [`run_jobs`]), no scheduled lifecycle executor (tests call
+/// [`TestApp::lifecycle_tick`]) and no scheduled prebuild reconciler (tests run its cycles).
 pub const EXPLICIT_BACKGROUND: &[&str] = &[
     "--provisioner-daemons",
     "0",
     "--autobuild-poll-interval",
+    "0",
+    "--prebuilds-reconciliation-interval",
     "0",
 ];
 

@@ -22,6 +22,7 @@ mod lifecycle;
 mod login_limits;
 mod migrations;
 mod organizations;
+mod prebuilds;
 mod provisioners;
 mod role_escalation;
 mod schema_sdl;

@@ -7,6 +7,7 @@
 pub mod membership;
 pub mod metrics;
 pub mod preset_snapshot;
+pub mod preset_states;
 pub mod reconciler;
 pub mod settings;
 pub mod snapshot;

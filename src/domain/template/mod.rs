@@ -18,8 +18,8 @@ pub use templates::{
 };
 pub use version_import::{TemplateSource, upload_file};
 pub use versions::{
-    CreateTemplateVersion, create_template_version, get_template_version, list_presets,
-    list_versions, presets_of,
+    CreateTemplateVersion, PresetWithSchedules, create_template_version, get_template_version,
+    list_presets, list_versions, presets_of,
 };
 
 use super::FieldError;

@@ -4,7 +4,7 @@ use async_graphql::{Context, Object};
 use uuid::Uuid;
 
 use crate::{
-    domain::template,
+    domain::{prebuilds, template},
     graphql::{
         context::ContextExt,
         error::Result,
@@ -45,8 +45,17 @@ impl TemplateQuery {
 
     /// The presets of a template version, by name.
     async fn presets(&self, ctx: &Context<'_>, template_version_id: Uuid) -> Result<Vec<Preset>> {
-        let rows =
-            template::list_presets(&ctx.state()?.db, ctx.subject()?, template_version_id).await?;
-        Ok(rows.into_iter().map(|(p, s)| Preset(p, s)).collect())
+        let state = ctx.state()?;
+        let rows = prebuilds::preset_states::list_presets_with_state(
+            &state.db,
+            ctx.subject()?,
+            template_version_id,
+            state.clock.now(),
+        )
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|((preset, schedules), counts)| Preset(preset, schedules, counts))
+            .collect())
     }
 }

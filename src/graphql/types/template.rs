@@ -6,7 +6,14 @@ use uuid::Uuid;
 
 use super::{Milliseconds, Organization, identity::organization_by_id};
 use crate::{
-    domain::{parameters, template as domain},
+    domain::{
+        parameters,
+        prebuilds::{
+            self,
+            preset_snapshot::{self, State},
+        },
+        template as domain,
+    },
     entity::{preset_prebuild_schedule, template, template_version, template_version_preset},
     graphql::{
         context::ContextExt,
@@ -201,10 +208,16 @@ impl TemplateVersion {
     /// Its presets, by name.
     async fn presets(&self, ctx: &Context<'_>) -> Result<Vec<Preset>> {
         let state = ctx.state()?;
-        Ok(domain::presets_of(&state.db, self.0.id)
-            .await?
+        let rows = prebuilds::preset_states::list_presets_with_state(
+            &state.db,
+            ctx.subject()?,
+            self.0.id,
+            state.clock.now(),
+        )
+        .await?;
+        Ok(rows
             .into_iter()
-            .map(|(p, s)| Preset(p, s))
+            .map(|((preset, schedules), counts)| Preset(preset, schedules, counts))
             .collect())
     }
     /// When it was created.
@@ -340,11 +353,39 @@ pub struct PrebuildSchedule {
     pub instances: i32,
 }
 
-/// A named set of parameter values of a version, with prebuild settings.
+/// A named set of parameter values of a version, with prebuild settings and, when it has
+/// prebuilds, their state now.
 pub struct Preset(
     pub template_version_preset::Model,
     pub Vec<preset_prebuild_schedule::Model>,
+    pub Option<State>,
 );
+
+/// Whether a preset may still get new prebuilt workspaces.
+#[derive(Enum, Clone, Copy, PartialEq, Eq, Debug)]
+pub enum PrebuildStatus {
+    /// Normal.
+    Healthy,
+    /// Its most recent prebuilds all failed: no more are created (deletes go on) until a
+    /// new template version brings new presets.
+    HardLimited,
+}
+
+/// How many prebuilt workspaces a preset has and wants, as the reconciler sees it now.
+#[derive(SimpleObject)]
+pub struct PresetPrebuildCounts {
+    /// Wanted now (the matching schedule's count, else the preset's; 0 when the version is
+    /// not the active one).
+    pub desired: i32,
+    /// Running, expired ones included.
+    pub running: i32,
+    /// Running, unexpired and ready to be claimed.
+    pub eligible: i32,
+    /// Start builds in progress.
+    pub starting: i32,
+    /// Delete builds in progress.
+    pub deleting: i32,
+}
 
 /// A named set of parameter values of a version, with prebuild settings.
 #[Object]
@@ -382,6 +423,23 @@ impl Preset {
     /// IANA time zone of the schedules.
     async fn scheduling_timezone(&self) -> &str {
         &self.0.scheduling_timezone
+    }
+    /// Whether new prebuilds are still created for it.
+    async fn prebuild_status(&self) -> PrebuildStatus {
+        match preset_snapshot::PrebuildStatus::parse(&self.0.prebuild_status) {
+            preset_snapshot::PrebuildStatus::Healthy => PrebuildStatus::Healthy,
+            preset_snapshot::PrebuildStatus::HardLimited => PrebuildStatus::HardLimited,
+        }
+    }
+    /// Its prebuilt workspaces now; null when the preset has no prebuilds.
+    async fn prebuilds(&self) -> Option<PresetPrebuildCounts> {
+        self.2.map(|s| PresetPrebuildCounts {
+            desired: s.desired,
+            running: s.actual,
+            eligible: s.eligible,
+            starting: s.starting,
+            deleting: s.deleting,
+        })
     }
     /// Schedules, first match wins.
     async fn schedules(&self) -> Vec<PrebuildSchedule> {
