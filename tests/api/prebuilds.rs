@@ -629,3 +629,54 @@ async fn concurrent_reconcilers_never_overlap() {
     // Had two cycles overlapped, each would have created four.
     assert_eq!(prebuild_ids(&app).await.len(), 4);
 }
+
+/// A version whose required parameter the preset does not set.
+const REQUIRED_PARAMETER_TF: &str = r#"
+data "coder_parameter" "size" {
+  name = "size"
+  type = "string"
+}
+
+data "coder_workspace_preset" "warm" {
+  name = "warm"
+  parameters = {
+    project = "demo"
+  }
+  prebuilds {
+    instances = 1
+  }
+}
+
+resource "coder_agent" "main" {
+  os   = "linux"
+  arch = "amd64"
+}
+"#;
+
+#[tokio::test]
+async fn a_preset_missing_a_required_parameter_never_gets_prebuilds_but_old_ones_still_go() {
+    let (app, token, _org, template, _version, _preset) = prebuild_setup(1, 0, "").await;
+    let t0 = sunday_noon();
+    cycle(&app, t0).await;
+    run_jobs(&app).await;
+    let old = prebuild_ids(&app).await;
+    assert_eq!(old.len(), 1);
+    app.gql(
+        "mutation($input: CreateTemplateVersionInput!) { createTemplateVersion(input: $input) { id } }",
+        json!({ "input": { "templateId": template, "activate": true, "files": [{ "path": "main.tf", "content": REQUIRED_PARAMETER_TF }] } }),
+        Some(&token),
+    )
+    .await
+    .data();
+    for n in 1..=8 {
+        let report = cycle(&app, t0 + Duration::minutes(n)).await;
+        assert_eq!(report.created_count(), 0, "cycle {n}");
+        if n == 1 {
+            // The old version's prebuild is deleted: a delete build passes no parameters.
+            assert_eq!(report.deleted, old.iter().copied().collect::<Vec<_>>());
+            assert_eq!(report.errors.len(), 1, "{report:?}");
+        }
+        run_jobs(&app).await;
+    }
+    assert!(prebuild_ids(&app).await.is_empty());
+}
