@@ -292,6 +292,12 @@ pub struct ServerConfig {
     /// How long the built-in provisioner takes to "apply" a build.
     #[arg(long, env = "DEVPLANE_PROVISIONER_DELAY", default_value = "1s", value_parser = humantime::parse_duration)]
     pub provisioner_delay: Duration,
+    /// Whether the built-in provisioners, which run no real agent, stand in for one: the
+    /// agents of the start builds they complete come up `ready` at once. With `false` they
+    /// stay `created` until an agent reports its lifecycle. Builds completed by external
+    /// provisioners always wait for their agents.
+    #[arg(long, env = "DEVPLANE_PROVISIONER_SIMULATE_AGENTS", default_value_t = true, action = clap::ArgAction::Set)]
+    pub provisioner_simulate_agents: bool,
     /// A running provisioner job whose provisioner has sent no heartbeat for this long is
     /// failed (its server died or lost the database), so its workspace can be built again.
     /// Built-in provisioners send one every fifth of this (at most every 30s); external ones

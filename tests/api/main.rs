@@ -5,6 +5,7 @@
 mod helpers;
 
 mod activity;
+mod agent_lifecycle;
 mod auth;
 mod background_jobs;
 mod build_jobs;
