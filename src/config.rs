@@ -35,6 +35,31 @@ pub enum Command {
     /// Read the connection log of a running server.
     #[command(name = "connectionlog")]
     ConnectionLog(ConnectionLogArgs),
+    /// Pause, resume or inspect prebuild reconciliation on a running server.
+    #[command(visible_alias = "prebuild")]
+    Prebuilds(PrebuildsArgs),
+}
+
+/// Arguments of `devplane prebuilds`.
+#[derive(Debug, Args)]
+pub struct PrebuildsArgs {
+    /// What to do.
+    #[command(subcommand)]
+    pub action: PrebuildsAction,
+    /// The server.
+    #[command(flatten)]
+    pub client: ClientArgs,
+}
+
+/// `devplane prebuilds` subcommands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Subcommand)]
+pub enum PrebuildsAction {
+    /// Stop creating and deleting prebuilt workspaces until `resume`.
+    Pause,
+    /// Start reconciling prebuilt workspaces again.
+    Resume,
+    /// Say whether reconciliation is paused.
+    Status,
 }
 
 /// Arguments of `devplane connectionlog`.
