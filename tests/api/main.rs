@@ -23,6 +23,7 @@ mod lifecycle;
 mod login_limits;
 mod migrations;
 mod organizations;
+mod prebuild_permissions;
 mod prebuilds_settings;
 mod provisioners;
 mod role_escalation;
