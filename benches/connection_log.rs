@@ -257,9 +257,14 @@ async fn run() {
         .as_str()
         .expect("workspace")
         .to_owned();
-    provisioner::run_pending(&db, Utc::now(), "bench", &workspace::BuildCompletion)
-        .await
-        .expect("provision");
+    provisioner::run_pending(
+        &db,
+        Utc::now(),
+        "bench",
+        &workspace::BuildCompletion::SIMULATED_AGENTS,
+    )
+    .await
+    .expect("provision");
     let agent = gql(
         "query($w: UUID!) { workspace(id: $w) { agents { id } } }",
         json!({ "w": ws }),

@@ -209,7 +209,7 @@ async fn run() {
         first_cycle * 1000.0 / report.created_count().max(1) as f64
     );
     let started = Instant::now();
-    let built = provisioner::run_pending(&db, Utc::now(), "bench", &workspace::BuildCompletion)
+    let built = provisioner::run_pending(&db, Utc::now(), "bench", &workspace::BuildCompletion::SIMULATED_AGENTS)
         .await
         .expect("builds");
     println!(

@@ -67,6 +67,8 @@ pub struct Application {
     lifecycle: Arc<LifecycleExecutor>,
     prebuilds: Arc<PrebuildsReconciler>,
     provisioners: DaemonSettings,
+    /// What the built-in provisioners' successful builds do (whether they simulate agents).
+    build_completion: BuildCompletion,
     listener: TcpListener,
     router: axum::Router,
     serve: ServeSettings,
@@ -179,6 +181,9 @@ impl Application {
                 delay: config.provisioner_delay,
                 heartbeat: daemon::heartbeat_interval(config.provisioner_job_stale_after),
             },
+            build_completion: BuildCompletion {
+                simulate_agents: config.provisioner_simulate_agents,
+            },
             listener,
             router,
             serve: ServeSettings {
@@ -244,7 +249,7 @@ impl Application {
             self.state.clock.clone(),
             self.provisioners,
             self.state.provisioner.clone(),
-            Arc::new(BuildCompletion),
+            Arc::new(self.build_completion),
             stop.clone(),
         );
         let scheduler =

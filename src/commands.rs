@@ -1,5 +1,6 @@
-//! The client commands of the CLI (`devplane license add|list`): each one GraphQL
-//! operation against a running server, printed for people or as JSON.
+//! The client commands of the CLI (`devplane license add|list`, `connectionlog list`,
+//! `prebuilds pause|resume|status`): each one GraphQL operation against a running server,
+//! printed for people or as JSON.
 
 use std::io::Read;
 
@@ -7,7 +8,7 @@ use serde_json::{Value, json};
 
 use crate::{
     client::{self, ClientError},
-    config::{ClientArgs, ConnectionLogAction, LicenseAction, OutputFormat},
+    config::{ClientArgs, ConnectionLogAction, LicenseAction, OutputFormat, PrebuildsAction},
 };
 
 /// Why a client command failed.
@@ -143,6 +144,34 @@ pub async fn connection_log(
                 println!("{total} entries in all");
             }
         }
+    }
+    Ok(())
+}
+
+/// Runs `devplane prebuilds …`. As Coder's CLI, `pause` and `resume` confirm on standard
+/// error; `status` answers on standard output, for scripts.
+pub async fn prebuilds(client: &ClientArgs, action: PrebuildsAction) -> Result<(), CommandError> {
+    let (operation, field) = match action {
+        PrebuildsAction::Pause => (
+            "mutation PausePrebuilds { pausePrebuilds { reconciliationPaused } }",
+            "pausePrebuilds",
+        ),
+        PrebuildsAction::Resume => (
+            "mutation ResumePrebuilds { resumePrebuilds { reconciliationPaused } }",
+            "resumePrebuilds",
+        ),
+        PrebuildsAction::Status => (
+            "query PrebuildsSettings { prebuildsSettings { reconciliationPaused } }",
+            "prebuildsSettings",
+        ),
+    };
+    let data = client::execute(client, operation, json!({})).await?;
+    let paused = data[field]["reconciliationPaused"].as_bool() == Some(true);
+    match action {
+        PrebuildsAction::Pause => eprintln!("Prebuilds are now paused."),
+        PrebuildsAction::Resume => eprintln!("Prebuilds are now resumed."),
+        PrebuildsAction::Status if paused => println!("Prebuilds reconciliation is paused."),
+        PrebuildsAction::Status => println!("Prebuilds reconciliation is running."),
     }
     Ok(())
 }

@@ -35,6 +35,31 @@ pub enum Command {
     /// Read the connection log of a running server.
     #[command(name = "connectionlog")]
     ConnectionLog(ConnectionLogArgs),
+    /// Pause, resume or inspect prebuild reconciliation on a running server.
+    #[command(visible_alias = "prebuild")]
+    Prebuilds(PrebuildsArgs),
+}
+
+/// Arguments of `devplane prebuilds`.
+#[derive(Debug, Args)]
+pub struct PrebuildsArgs {
+    /// What to do.
+    #[command(subcommand)]
+    pub action: PrebuildsAction,
+    /// The server.
+    #[command(flatten)]
+    pub client: ClientArgs,
+}
+
+/// `devplane prebuilds` subcommands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Subcommand)]
+pub enum PrebuildsAction {
+    /// Stop creating and deleting prebuilt workspaces until `resume`.
+    Pause,
+    /// Start reconciling prebuilt workspaces again.
+    Resume,
+    /// Say whether reconciliation is paused.
+    Status,
 }
 
 /// Arguments of `devplane connectionlog`.
@@ -292,6 +317,12 @@ pub struct ServerConfig {
     /// How long the built-in provisioner takes to "apply" a build.
     #[arg(long, env = "DEVPLANE_PROVISIONER_DELAY", default_value = "1s", value_parser = humantime::parse_duration)]
     pub provisioner_delay: Duration,
+    /// Whether the built-in provisioners, which run no real agent, stand in for one: the
+    /// agents of the start builds they complete come up `ready` at once. With `false` they
+    /// stay `created` until an agent reports its lifecycle. Builds completed by external
+    /// provisioners always wait for their agents.
+    #[arg(long, env = "DEVPLANE_PROVISIONER_SIMULATE_AGENTS", default_value_t = true, action = clap::ArgAction::Set)]
+    pub provisioner_simulate_agents: bool,
     /// A running provisioner job whose provisioner has sent no heartbeat for this long is
     /// failed (its server died or lost the database), so its workspace can be built again.
     /// Built-in provisioners send one every fifth of this (at most every 30s); external ones

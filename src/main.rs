@@ -32,6 +32,9 @@ async fn main() -> ExitCode {
         Command::License(args) => devplane::commands::license(&args.client, args.action)
             .await
             .map_err(anyhow::Error::from),
+        Command::Prebuilds(args) => devplane::commands::prebuilds(&args.client, args.action)
+            .await
+            .map_err(anyhow::Error::from),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

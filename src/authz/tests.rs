@@ -179,6 +179,39 @@ fn role_matrix() {
     assert!(failures.is_empty(), "{failures:#?}");
 }
 
+/// Coder's roles test for `prebuilt_workspace`, every built-in role listed: update and
+/// delete for owners, organization admins and (organization) template admins, for a
+/// prebuilt workspace in the subject's organization; nothing for anyone else.
+#[test]
+fn prebuilt_workspace_update_and_delete_by_role() {
+    let cases: &[(&str, bool)] = &[
+        ("owner", true),
+        ("organization-admin", true),
+        ("template-admin", true),
+        ("organization-template-admin", true),
+        ("member", false),
+        ("auditor", false),
+        ("user-admin", false),
+        ("organization-member", false),
+        ("organization-user-admin", false),
+        ("organization-auditor", false),
+    ];
+    let prebuild = Object::new(Resource::PrebuiltWorkspace)
+        .in_org(ORG_A)
+        .owned_by(OTHER);
+    let mut failures = Vec::new();
+    for &(role, expected) in cases {
+        for action in [Action::Update, Action::Delete] {
+            if is_allowed(&subject(role), action, &prebuild) != expected {
+                failures.push(format!("{role} {}: expected {expected}", action.as_str()));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{failures:#?}");
+    // Every role is in the table.
+    assert_eq!(cases.len(), SiteRole::ALL.len() + OrgRole::ALL.len());
+}
+
 #[test]
 fn users_in_other_orgs_get_nothing_from_org_roles() {
     for role in OrgRole::ALL {

@@ -15,14 +15,49 @@ pub struct Model {
     pub build_id: Uuid,
     /// The `coder_agent` label; unique in the workspace.
     pub name: String,
-    /// One of Coder's agent states, `created` … `off` (CHECK); always `ready` today.
-    pub lifecycle_state: String,
+    /// Where the agent is in its lifecycle, as it last reported (CHECK: one of the values
+    /// of [`LifecycleState`]).
+    pub lifecycle_state: LifecycleState,
     /// Hex SHA-256 of the agent token.
     pub token_hash: String,
     /// When the agent was created (its start build succeeded).
     pub created_at: DateTimeUtc,
     /// When the agent (or its token) last changed.
     pub updated_at: DateTimeUtc,
+}
+
+/// Coder's agent lifecycle states, stored as Coder spells them. An agent starts `created`
+/// and reports the rest itself; a workspace is ready for use when its agents are `ready`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+pub enum LifecycleState {
+    /// The provisioner created it; the agent has not reported yet.
+    #[sea_orm(string_value = "created")]
+    Created,
+    /// Running its startup scripts.
+    #[sea_orm(string_value = "starting")]
+    Starting,
+    /// Its startup scripts took longer than allowed.
+    #[sea_orm(string_value = "start_timeout")]
+    StartTimeout,
+    /// A startup script failed.
+    #[sea_orm(string_value = "start_error")]
+    StartError,
+    /// Started and usable.
+    #[sea_orm(string_value = "ready")]
+    Ready,
+    /// Running its shutdown scripts.
+    #[sea_orm(string_value = "shutting_down")]
+    ShuttingDown,
+    /// Its shutdown scripts took longer than allowed.
+    #[sea_orm(string_value = "shutdown_timeout")]
+    ShutdownTimeout,
+    /// A shutdown script failed.
+    #[sea_orm(string_value = "shutdown_error")]
+    ShutdownError,
+    /// Shut down.
+    #[sea_orm(string_value = "off")]
+    Off,
 }
 
 /// No relations are declared; joins are written in the queries.

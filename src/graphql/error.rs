@@ -11,7 +11,8 @@ use async_graphql::ErrorExtensions;
 use crate::{
     authz,
     domain::{
-        FieldError, connection_log, identity, license, paging, provisioner, template, workspace,
+        FieldError, connection_log, identity, license, paging, prebuilds, provisioner, template,
+        workspace,
     },
 };
 
@@ -364,6 +365,16 @@ impl From<connection_log::query::Error> for ApiError {
                 ApiError::invalid(message, vec![field])
             }
             E::NotEntitled(err) => err.into(),
+            E::Db(e) => ApiError::internal(&e),
+        }
+    }
+}
+
+impl From<prebuilds::settings::Error> for ApiError {
+    fn from(err: prebuilds::settings::Error) -> Self {
+        use prebuilds::settings::Error as E;
+        match err {
+            E::Forbidden(forbidden) => forbidden.into(),
             E::Db(e) => ApiError::internal(&e),
         }
     }

@@ -598,13 +598,14 @@ pub async fn create_template(
     )
 }
 
-/// Runs every queued provisioner job now.
+/// Runs every queued provisioner job now, as the built-in provisioner would with its
+/// default settings (agents of start builds come up ready).
 pub async fn run_jobs(app: &TestApp) -> usize {
     devplane::domain::provisioner::run_pending(
         &app.db,
         app.clock.now(),
         "test",
-        &devplane::domain::workspace::BuildCompletion,
+        &devplane::domain::workspace::BuildCompletion::SIMULATED_AGENTS,
     )
     .await
     .expect("jobs run")

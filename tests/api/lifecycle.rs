@@ -139,7 +139,7 @@ async fn fail_jobs(app: &TestApp) {
             job.id,
             None,
             Err("terraform apply failed".into()),
-            &BuildCompletion,
+            &BuildCompletion::SIMULATED_AGENTS,
         )
         .await
         .expect("complete");

@@ -5,6 +5,7 @@
 mod helpers;
 
 mod activity;
+mod agent_lifecycle;
 mod auth;
 mod background_jobs;
 mod build_jobs;
@@ -22,7 +23,9 @@ mod lifecycle;
 mod login_limits;
 mod migrations;
 mod organizations;
+mod prebuild_permissions;
 mod prebuilds;
+mod prebuilds_settings;
 mod provisioners;
 mod role_escalation;
 mod schema_sdl;

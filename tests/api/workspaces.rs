@@ -289,7 +289,7 @@ async fn workspaces_start_stop_and_delete_through_the_provisioner() {
     assert_eq!(ws["outdated"], false);
     assert_eq!(
         ws["agents"],
-        json!([{ "name": "main", "lifecycleState": "ready" }])
+        json!([{ "name": "main", "lifecycleState": "READY" }])
     );
 
     let stop = app

@@ -1,17 +1,29 @@
-//! Agent tokens: how a workspace agent authenticates (to report connections). Only a hash
-//! is stored; a token is shown once when it is (re)created.
+//! Workspace agents: their tokens (how an agent authenticates, to report connections and
+//! its lifecycle; only a hash is stored, and a token is shown once when it is (re)created)
+//! and the lifecycle states they report.
 
+use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
+    EntityTrait, QueryFilter, QuerySelect, TransactionTrait,
 };
 use uuid::Uuid;
 
-use super::{Error, Result, queries::get_workspace};
+use super::{Error, Result, builder::latest_build, queries::get_workspace};
 use crate::{
     authz::{self, Action, Object, Resource, Subject},
     domain::secrets::{random_token, sha256_hex},
-    entity::{workspace, workspace_agent},
+    entity::{
+        workspace,
+        workspace_agent::{self, LifecycleState},
+    },
 };
+
+/// The refusal of a lifecycle report from an agent of a workspace that was deleted.
+const AGENT_WORKSPACE_DELETED: &str = "The agent's workspace has been deleted.";
+
+/// The refusal of a lifecycle report from an agent whose build is no longer the latest.
+const AGENT_BUILD_OUTDATED: &str = "The agent belongs to an outdated build of its workspace: only agents of the latest build may report.";
 
 /// Issues a new token for an agent, replacing the old one; for the workspace's owner and
 /// admins who may update it (to configure an agent by hand, or in tests).
@@ -65,6 +77,48 @@ pub async fn authenticate_agent(
     Ok(ws.map(|ws| (agent, ws)))
 }
 
+/// Records the lifecycle state agent `agent_id` reports and returns the agent. Refused
+/// (`Conflict`) when the agent's workspace was deleted or a newer build of it exists: the
+/// report then describes something that no longer counts, and a stale "ready" could make a
+/// workspace look usable while another build is under way.
+pub async fn report_agent_lifecycle(
+    db: &DatabaseConnection,
+    now: DateTime<Utc>,
+    agent_id: Uuid,
+    state: LifecycleState,
+) -> Result<workspace_agent::Model> {
+    let txn = db.begin().await?;
+    // Locks the agent (PostgreSQL) so that a build completing meanwhile, which replaces the
+    // agents, either waits for this report or makes it find no agent; SQLite runs one write
+    // transaction at a time anyway.
+    let agent = workspace_agent::Entity::find_by_id(agent_id)
+        .lock_exclusive()
+        .one(&txn)
+        .await?
+        .ok_or(Error::Conflict(AGENT_BUILD_OUTDATED.to_owned()))?;
+    let ws = workspace::Entity::find_by_id(agent.workspace_id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| Error::Corrupt(format!("agent {} has no workspace", agent.id)))?;
+    if ws.deleted {
+        return Err(Error::Conflict(AGENT_WORKSPACE_DELETED.to_owned()));
+    }
+    let latest = latest_build(&txn, ws.id).await?;
+    if latest.is_none_or(|(build, _)| build.id != agent.build_id) {
+        return Err(Error::Conflict(AGENT_BUILD_OUTDATED.to_owned()));
+    }
+    let agent = if agent.lifecycle_state == state {
+        agent
+    } else {
+        let mut active: workspace_agent::ActiveModel = agent.into();
+        active.lifecycle_state = Set(state);
+        active.updated_at = Set(now);
+        active.update(&txn).await?
+    };
+    txn.commit().await?;
+    Ok(agent)
+}
+
 #[cfg(test)]
 mod tests {
     use sea_orm::Schema;
@@ -88,7 +142,7 @@ mod tests {
             workspace_id: Set(Uuid::new_v4()),
             build_id: Set(Uuid::new_v4()),
             name: Set("main".into()),
-            lifecycle_state: Set("ready".into()),
+            lifecycle_state: Set(LifecycleState::Ready),
             token_hash: Set(String::new()),
             created_at: Set(now),
             updated_at: Set(now),

@@ -2,6 +2,10 @@
 //! the autostop deadline computed at completion time, as Coder's `CompleteJob` does) and go
 //! away for a stop or delete; a delete marks the workspace deleted; an update's stop build
 //! creates its start build in the same transaction, so no other build can slip between.
+//!
+//! A start's agents are created `created`, as in Coder, and report their own lifecycle from
+//! then on ([`report_agent_lifecycle`](super::report_agent_lifecycle)). The built-in
+//! provisioner runs no agent, so it may stand in for one and bring them up `ready` at once.
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
@@ -18,7 +22,8 @@ use crate::{
         secrets::{random_token, sha256_hex},
     },
     entity::{
-        provisioner_job, template, template_version, workspace as ws_entity, workspace_agent,
+        provisioner_job, template, template_version, workspace as ws_entity,
+        workspace_agent::{self, LifecycleState},
         workspace_build::{self, BuildReason, Transition},
     },
 };
@@ -26,7 +31,23 @@ use crate::{
 /// The effects of workspace-build jobs, for the provisioner queue to apply when one
 /// succeeds; jobs of other kinds have none.
 #[derive(Debug, Default, Clone, Copy)]
-pub struct BuildCompletion;
+pub struct BuildCompletion {
+    /// Whether a start's agents come up `ready` at once, for provisioners that run no real
+    /// agent (the built-in one, `--provisioner-simulate-agents`); otherwise they are
+    /// `created` and wait for their agent to report.
+    pub simulate_agents: bool,
+}
+
+impl BuildCompletion {
+    /// The effects for a provisioner whose builds run real agents: agents start `created`.
+    pub const REAL_AGENTS: Self = Self {
+        simulate_agents: false,
+    };
+    /// The effects for a provisioner that runs no agent: agents come up `ready`.
+    pub const SIMULATED_AGENTS: Self = Self {
+        simulate_agents: true,
+    };
+}
 
 #[async_trait::async_trait]
 impl JobEffects for BuildCompletion {
@@ -39,12 +60,12 @@ impl JobEffects for BuildCompletion {
         if job.kind != build_job::BUILD_JOB_KIND {
             return Ok(());
         }
-        apply(txn, now, job).await
+        apply(txn, now, job, self.simulate_agents).await
     }
 }
 
-/// Completes a provisioner job (see [`provisioner::complete`]) and, when it succeeded,
-/// applies its build's effects in the same transaction.
+/// Completes a provisioner job (see [`provisioner::complete`]) for a provisioner that runs
+/// real agents and, when it succeeded, applies its build's effects in the same transaction.
 pub async fn complete_build_job(
     db: &DatabaseConnection,
     now: DateTime<Utc>,
@@ -52,12 +73,20 @@ pub async fn complete_build_job(
     worker: Option<&str>,
     outcome: Result<(), String>,
 ) -> Result<provisioner_job::Model, Error> {
-    provisioner::complete(db, now, job_id, worker, outcome, &BuildCompletion).await
+    provisioner::complete(
+        db,
+        now,
+        job_id,
+        worker,
+        outcome,
+        &BuildCompletion::REAL_AGENTS,
+    )
+    .await
 }
 
 fn agent_token_hash() -> String {
-    // The built-in provisioner has no agent to hand the token to; a real provisioner
-    // would. Only the hash is ever stored.
+    // No provisioner is handed the token (agents get theirs from
+    // `createWorkspaceAgentToken`); only the hash is ever stored.
     sha256_hex(random_token(32).as_bytes())
 }
 
@@ -65,6 +94,7 @@ async fn apply(
     db: &DatabaseTransaction,
     now: DateTime<Utc>,
     job: &provisioner_job::Model,
+    simulate_agents: bool,
 ) -> Result<(), Error> {
     let (input, build, ws) = build_job::load_build(db, job).await?;
 
@@ -86,8 +116,11 @@ async fn apply(
                     workspace_id: Set(ws.id),
                     build_id: Set(build.id),
                     name: Set(name),
-                    // The built-in provisioner has no real agent to wait for: it comes up ready.
-                    lifecycle_state: Set("ready".to_owned()),
+                    lifecycle_state: Set(if simulate_agents {
+                        LifecycleState::Ready
+                    } else {
+                        LifecycleState::Created
+                    }),
                     token_hash: Set(agent_token_hash()),
                     created_at: Set(now),
                     updated_at: Set(now),

@@ -21,7 +21,7 @@ mod queries;
 use sea_orm::DbErr;
 
 pub use activity::{Activity, record_activity, record_activity_in};
-pub use agents::{authenticate_agent, create_agent_token};
+pub use agents::{authenticate_agent, create_agent_token, report_agent_lifecycle};
 pub use build_cancel::cancel_build;
 pub use build_completion::{BuildCompletion, complete_build_job};
 pub use build_deadlines::{

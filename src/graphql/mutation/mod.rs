@@ -4,6 +4,7 @@
 mod connection_log;
 mod identity;
 mod license;
+mod prebuilds;
 mod provisioner;
 mod template;
 mod workspace;
@@ -19,4 +20,5 @@ pub struct Mutation(
     provisioner::ProvisionerMutation,
     license::LicenseMutation,
     connection_log::ConnectionLogMutation,
+    prebuilds::PrebuildsMutation,
 );

@@ -8,7 +8,10 @@ use crate::{
     graphql::{
         context::ContextExt,
         error::Result,
-        types::{Milliseconds, ParameterInput, Workspace, WorkspaceBuild},
+        types::{
+            AgentLifecycleState, Milliseconds, ParameterInput, Workspace, WorkspaceAgent,
+            WorkspaceBuild,
+        },
     },
 };
 
@@ -111,6 +114,22 @@ impl WorkspaceMutation {
             deadline: activity.deadline,
             bumped: activity.bumped,
         })
+    }
+
+    /// Records the calling agent's lifecycle state (`Coder-Agent-Token`) and returns the
+    /// agent. Refused with CONFLICT when the agent's workspace was deleted or the agent
+    /// belongs to an older build than the workspace's latest.
+    async fn report_agent_lifecycle(
+        &self,
+        ctx: &Context<'_>,
+        state: AgentLifecycleState,
+    ) -> Result<WorkspaceAgent> {
+        let (agent, _) = ctx.agent()?;
+        let app = ctx.state()?;
+        let agent =
+            workspace::report_agent_lifecycle(&app.db, app.clock.now(), agent.id, state.into())
+                .await?;
+        Ok(WorkspaceAgent(agent))
     }
 
     /// Creates a workspace from a template's active version and starts it.

@@ -3,6 +3,7 @@
 mod connection_log;
 mod identity;
 mod license;
+mod prebuilds;
 mod template;
 mod workspace;
 
@@ -16,4 +17,5 @@ pub struct Query(
     workspace::WorkspaceQuery,
     license::LicenseQuery,
     connection_log::ConnectionLogQuery,
+    prebuilds::PrebuildsQuery,
 );

@@ -5,6 +5,7 @@ mod connection_log;
 mod identity;
 mod license;
 mod parameter;
+mod prebuilds;
 mod roles;
 mod scalars;
 mod template;
@@ -18,7 +19,10 @@ pub use identity::{
 };
 pub use license::{Entitlements, License};
 pub use parameter::{ParameterInput, ParameterPreview};
+pub use prebuilds::PrebuildsSettings;
 pub use roles::{OrganizationRole, SiteRoleName, UserStatus};
 pub use scalars::{Int64, Milliseconds};
 pub use template::{File, ParameterValue, Preset, Template, TemplateParameter, TemplateVersion};
-pub use workspace::{ProvisionerJob, Workspace, WorkspaceBuild};
+pub use workspace::{
+    AgentLifecycleState, ProvisionerJob, Workspace, WorkspaceAgent, WorkspaceBuild,
+};

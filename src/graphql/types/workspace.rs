@@ -389,6 +389,31 @@ impl ProvisionerJob {
     }
 }
 
+/// Where a workspace agent is in its lifecycle (Coder's states). An agent starts CREATED
+/// and reports the others itself; a workspace is usable when its agents are READY.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[graphql(remote = "crate::entity::workspace_agent::LifecycleState")]
+pub enum AgentLifecycleState {
+    /// Created by its build; the agent has not reported yet.
+    Created,
+    /// Running its startup scripts.
+    Starting,
+    /// Its startup scripts took longer than allowed.
+    StartTimeout,
+    /// A startup script failed.
+    StartError,
+    /// Started and usable.
+    Ready,
+    /// Running its shutdown scripts.
+    ShuttingDown,
+    /// Its shutdown scripts took longer than allowed.
+    ShutdownTimeout,
+    /// A shutdown script failed.
+    ShutdownError,
+    /// Shut down.
+    Off,
+}
+
 /// An agent running in a workspace.
 pub struct WorkspaceAgent(pub workspace_agent::Model);
 
@@ -403,9 +428,14 @@ impl WorkspaceAgent {
     async fn name(&self) -> &str {
         &self.0.name
     }
-    /// Lifecycle state: created, starting, ready, …
-    async fn lifecycle_state(&self) -> &str {
-        &self.0.lifecycle_state
+    /// Where it is in its lifecycle: CREATED by its build (READY at once when the built-in
+    /// provisioner simulates agents), then what the agent last reported.
+    async fn lifecycle_state(&self) -> AgentLifecycleState {
+        self.0.lifecycle_state.into()
+    }
+    /// When it last changed (a lifecycle report, a new token).
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
     }
     /// When it was created.
     async fn created_at(&self) -> DateTime<Utc> {
