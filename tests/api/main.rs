@@ -23,6 +23,7 @@ mod login_limits;
 mod migrations;
 mod organizations;
 mod provisioners;
+mod quotas;
 mod role_escalation;
 mod schema_sdl;
 mod slow_clients;

@@ -21,4 +21,4 @@ pub use parameter::{ParameterInput, ParameterPreview};
 pub use roles::{OrganizationRole, SiteRoleName, UserStatus};
 pub use scalars::{Int64, Milliseconds};
 pub use template::{File, ParameterValue, Preset, Template, TemplateParameter, TemplateVersion};
-pub use workspace::{ProvisionerJob, Workspace, WorkspaceBuild};
+pub use workspace::{ProvisionerJob, Workspace, WorkspaceBuild, WorkspaceQuota};
