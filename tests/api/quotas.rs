@@ -439,3 +439,84 @@ async fn bad_daily_costs_fail_the_import_with_file_and_line() {
         ]
     );
 }
+
+#[tokio::test]
+async fn a_start_cheaper_than_the_previous_build_is_let_through_over_the_allowance() {
+    use devplane::{
+        authz::Subject,
+        domain::workspace::{self, BuildRequest, NoUsageCheck},
+        entity::workspace_build::{BuildReason, Transition},
+    };
+    use sea_orm::TransactionTrait;
+    let (app, token, org) = setup().await;
+    let (template, _) = create_template(&app, &token, &org, "costly", COSTLY_TF, json!({})).await;
+    let (dev_id, dev) = app.create_user(&token, "dev", &[]).await;
+    let devs = group(&app, &token, &org, "devs", 20, &[&dev_id]).await;
+    let a = create_workspace(&app, &dev, &template, "a").await;
+    let b = create_workspace(&app, &dev, &template, "b").await;
+    run_jobs(&app).await;
+    assert_eq!(
+        quota(&app, &dev, &org, &dev_id).await,
+        json!({ "allowance": 20, "consumed": 20 })
+    );
+    // The allowance drops below what is in use, and a cheaper version appears.
+    app.gql(
+        "mutation($input: UpdateGroupInput!) { updateGroup(input: $input) { id } }",
+        json!({ "input": { "id": devs, "quotaAllowance": 5 } }),
+        Some(&token),
+    )
+    .await
+    .data();
+    let cheaper = COSTLY_TF.replace("daily_cost  = 10", "daily_cost  = 4");
+    let version = app
+        .gql(
+            "mutation($input: CreateTemplateVersionInput!) { createTemplateVersion(input: $input) { id dailyCost } }",
+            json!({ "input": { "templateId": template, "activate": true, "files": [{ "path": "main.tf", "content": cheaper }] } }),
+            Some(&token),
+        )
+        .await;
+    let version = &version.data()["createTemplateVersion"];
+    assert_eq!(version["dailyCost"], 4);
+    let version: uuid::Uuid = version["id"].as_str().expect("id").parse().expect("uuid");
+
+    // A start straight after a start (no API does this today; the builder does) that lowers
+    // the workspace's cost is let through, although 10 + 4 exceeds 5.
+    let a_id: uuid::Uuid = a.parse().expect("uuid");
+    let ws = devplane::entity::workspace::Entity::find_by_id(a_id)
+        .one(&app.db)
+        .await
+        .expect("read")
+        .expect("workspace");
+    let txn = app.db.begin().await.expect("begin");
+    let request = BuildRequest {
+        transition: Transition::Start,
+        reason: BuildReason::Initiator,
+        template_version_id: Some(version),
+        preset_id: None,
+        parameters: Vec::new(),
+    };
+    let subject = Subject::system("test", ws.owner_id);
+    workspace::build(&txn, &subject, &NoUsageCheck, app.clock.now(), &ws, request)
+        .await
+        .expect("queued");
+    txn.commit().await.expect("commit");
+    run_jobs(&app).await;
+    let cheaper = workspace(&app, &dev, &a).await;
+    assert_eq!(cheaper["status"], "RUNNING");
+    assert_eq!(cheaper["latestBuild"]["dailyCost"], 4);
+    assert_eq!(
+        quota(&app, &dev, &org, &dev_id).await,
+        json!({ "allowance": 5, "consumed": 14 })
+    );
+
+    // Starting again at the same cost does not lower it: over the allowance, it fails.
+    transition(&app, &dev, "startWorkspace", &b).await;
+    run_jobs(&app).await;
+    let again = workspace(&app, &dev, &b).await;
+    assert_eq!(again["status"], "FAILED");
+    assert_eq!(again["latestBuild"]["job"]["error"], "insufficient quota");
+    assert_eq!(
+        quota(&app, &dev, &org, &dev_id).await,
+        json!({ "allowance": 5, "consumed": 4 })
+    );
+}
