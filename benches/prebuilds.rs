@@ -173,14 +173,15 @@ async fn run() {
         Some(&token),
     )
     .await;
-    let org = gql("{ organizations { id } }", json!({}), Some(&token)).await["data"]
-        ["organizations"][0]["id"]
-        .clone();
+    let org =
+        gql("{ organizations { id } }", json!({}), Some(&token)).await["data"]["organizations"][0]
+            ["id"]
+            .clone();
     let tf = template_tf(per_template);
     let started = Instant::now();
     for t in 0..TEMPLATES {
         let created = gql(
-            "mutation($o: UUID!, $n: String!, $tf: String!) { createTemplate(input: {organizationId: $o, name: $n, files: [{path: \"main.tf\", content: $tf}], schedule: {workspaceCost: 0}}) { id } }",
+            "mutation($o: UUID!, $n: String!, $tf: String!) { createTemplate(input: {organizationId: $o, name: $n, files: [{path: \"main.tf\", content: $tf}]}) { id } }",
             json!({ "o": org, "n": format!("t{t}"), "tf": tf }),
             Some(&token),
         )
@@ -209,9 +210,14 @@ async fn run() {
         first_cycle * 1000.0 / report.created_count().max(1) as f64
     );
     let started = Instant::now();
-    let built = provisioner::run_pending(&db, Utc::now(), "bench", &workspace::BuildCompletion::SIMULATED_AGENTS)
-        .await
-        .expect("builds");
+    let built = provisioner::run_pending(
+        &db,
+        Utc::now(),
+        "bench",
+        &workspace::BuildCompletion::SIMULATED_AGENTS,
+    )
+    .await
+    .expect("builds");
     println!(
         "    {built} builds completed in {:.1} s",
         started.elapsed().as_secs_f64()
@@ -224,7 +230,11 @@ async fn run() {
             .await
             .expect("cycle");
         cycles.push(started.elapsed().as_secs_f64() * 1000.0);
-        assert_eq!(report.created_count() + report.deleted.len(), 0, "steady state");
+        assert_eq!(
+            report.created_count() + report.deleted.len(),
+            0,
+            "steady state"
+        );
         let running: i32 = report.states.values().map(|s| s.actual).sum();
         assert_eq!(running as usize, presets * INSTANCES);
     }

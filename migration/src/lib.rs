@@ -14,6 +14,7 @@ mod m20261129_000004_licenses;
 mod m20261129_000005_connection_logs;
 mod m20261201_000001_provisioner_job_heartbeats;
 mod m20261202_000001_prebuild_indexes;
+mod m20261202_000002_quota_costs;
 
 /// The fixed id of the prebuilds system user, created by the first migration.
 pub const PREBUILDS_SYSTEM_USER_ID: &str = "c42fdf75-3097-471c-8c33-fb52454d81c0";
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000005_connection_logs::Migration),
             Box::new(m20261201_000001_provisioner_job_heartbeats::Migration),
             Box::new(m20261202_000001_prebuild_indexes::Migration),
+            Box::new(m20261202_000002_quota_costs::Migration),
         ]
     }
 }

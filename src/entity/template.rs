@@ -48,8 +48,6 @@ pub struct Model {
     pub time_til_dormant_autodelete_ms: i64,
     /// Whether starts must use the active version (enforced on autostarts only, so far).
     pub require_active_version: bool,
-    /// Quota cost of one running workspace of this template.
-    pub workspace_cost: i32,
     /// When the template was created.
     pub created_at: DateTimeUtc,
     /// When the template (its settings or active version) last changed.

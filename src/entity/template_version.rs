@@ -31,6 +31,9 @@ pub struct Model {
     pub agents: Json,
     /// Whether the source declares a `coder_ai_task` (counts as a managed agent).
     pub has_ai_task: bool,
+    /// Quota cost of a workspace running this version: the sum of the `daily_cost` of its
+    /// `coder_metadata` blocks; CHECK >= 0.
+    pub daily_cost: i32,
     /// The user who created it (`users.id`, no foreign key).
     pub created_by: Uuid,
     /// When the version was created (and imported).

@@ -27,6 +27,9 @@ pub struct Model {
     pub parameters: Json,
     /// True for start builds of a version with an AI task (counted as managed agents).
     pub has_ai_task: bool,
+    /// Quota this build consumes: its version's daily cost, committed when a start build
+    /// succeeds within the owner's quota; 0 otherwise (stops, deletes, failures). CHECK >= 0.
+    pub daily_cost: i32,
     /// Autostop time, computed when a start build succeeds; None: no autostop (or not yet).
     pub deadline: Option<DateTimeUtc>,
     /// The autostop requirement's latest stop; when set, `deadline` <= it (CHECK). None: none.

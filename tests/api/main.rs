@@ -27,6 +27,7 @@ mod prebuild_permissions;
 mod prebuilds;
 mod prebuilds_settings;
 mod provisioners;
+mod quotas;
 mod role_escalation;
 mod schema_sdl;
 mod slow_clients;

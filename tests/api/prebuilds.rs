@@ -60,11 +60,6 @@ resource "coder_agent" "main" {{
     )
 }
 
-/// Template settings of the prebuild tests.
-fn template_settings() -> Value {
-    json!({ "workspaceCost": 0 })
-}
-
 const PRESETS: &str = "query($id: UUID!) { presets(templateVersionId: $id) { id name prebuildStatus prebuilds { desired running eligible starting deleting } } }";
 
 const CREATE_WORKSPACE: &str = "mutation($input: CreateWorkspaceInput!) { createWorkspace(input: $input) { id name ownerId } }";
@@ -79,8 +74,7 @@ async fn prebuild_setup(
     let (app, token, org) = setup_at(sunday_noon()).await;
     app.install_premium_license(&token).await;
     let tf = prebuild_tf(instances, ttl, extra);
-    let (template, version) =
-        create_template(&app, &token, &org, "warm", &tf, template_settings()).await;
+    let (template, version) = create_template(&app, &token, &org, "warm", &tf, json!({})).await;
     let preset = preset_id(&app, &token, &version, "warm").await;
     (app, token, org, template, version, preset)
 }
@@ -254,7 +248,7 @@ async fn nothing_happens_without_the_prebuilds_entitlement() {
         &org,
         "warm",
         &prebuild_tf(2, 0, ""),
-        template_settings(),
+        json!({}),
     )
     .await;
     let report = app

@@ -520,64 +520,6 @@ async fn update_stops_then_starts_on_the_active_version() {
 }
 
 #[tokio::test]
-async fn quota_limits_running_workspaces_of_group_members() {
-    let (app, token, org) = setup().await;
-    let (template, _) = create_template(&app, &token, &org, "docker", MAIN_TF, json!({})).await;
-    let (dev_id, dev) = app.create_user(&token, "dev", &[]).await;
-    let group = app
-        .gql(
-            "mutation($input: CreateGroupInput!) { createGroup(input: $input) { id } }",
-            json!({ "input": { "organizationId": org, "name": "devs", "quotaAllowance": 1 } }),
-            Some(&token),
-        )
-        .await;
-    let group = group.data()["createGroup"]["id"]
-        .as_str()
-        .expect("id")
-        .to_owned();
-    app.gql(
-        "mutation($input: UpdateGroupInput!) { updateGroup(input: $input) { id } }",
-        json!({ "input": { "id": group, "addUsers": [dev_id] } }),
-        Some(&token),
-    )
-    .await
-    .data();
-    let project = json!([{ "name": "project", "value": "p" }]);
-    create_workspace(&app, &dev, &template, "one", project.clone()).await;
-    let second = app
-        .gql(
-            CREATE_WORKSPACE,
-            json!({ "input": { "templateId": template, "name": "two", "parameters": project } }),
-            Some(&dev),
-        )
-        .await;
-    assert_eq!(second.error_code(), "FORBIDDEN");
-    assert!(
-        second.body["errors"][0]["message"]
-            .as_str()
-            .expect("message")
-            .starts_with("insufficient quota")
-    );
-    // The owner is in no group: not limited.
-    create_workspace(
-        &app,
-        &token,
-        &template,
-        "a",
-        json!([{ "name": "project", "value": "p" }]),
-    )
-    .await;
-    create_workspace(
-        &app,
-        &token,
-        &template,
-        "b",
-        json!([{ "name": "project", "value": "p" }]),
-    )
-    .await;
-}
-
-#[tokio::test]
 async fn ttl_removal_falls_back_to_the_max_deadline() {
     let (app, token, org) = setup().await;
     // The autostop requirement is advanced template scheduling, a licensed feature.

@@ -3,7 +3,8 @@
 //! LOCKED on PostgreSQL, so many provisioners never take the same job), runs it, and
 //! completes it. What a succeeded job does to the rest of the system is not the queue's
 //! business: the caller of [`complete`] passes it as [`JobEffects`], which run in the
-//! completion's transaction.
+//! completion's transaction and may still turn the success into a failure (a workspace
+//! build over its owner's quota).
 //!
 //! The built-in provisioner ([`daemon`]) runs inside the server and "applies" jobs by
 //! those effects alone, after a configurable delay; a real Terraform runner can take its
@@ -48,13 +49,24 @@ pub enum Error {
 /// the job, so a job is never done without its effects, nor its effects without the job.
 #[async_trait::async_trait]
 pub trait JobEffects: Send + Sync {
-    /// Applies the effects of `job`, which has just succeeded at `now`.
+    /// Applies the effects of `job`, which has just succeeded at `now`, or refuses them
+    /// with [`Effects::Failed`]; an error rolls the whole completion back.
     async fn apply(
         &self,
         txn: &DatabaseTransaction,
         now: DateTime<Utc>,
         job: &provisioner_job::Model,
-    ) -> Result<(), Error>;
+    ) -> Result<Effects, Error>;
+}
+
+/// What [`JobEffects::apply`] made of a succeeded job.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effects {
+    /// The effects are applied; the job stays succeeded.
+    Applied,
+    /// The job must end failed with this error instead (Coder's provisioner fails a build
+    /// whose quota commit is refused). Whatever the effects wrote is undone.
+    Failed(String),
 }
 
 /// Queues a job of `kind` for an organization's provisioners.
@@ -124,9 +136,10 @@ pub async fn acquire(
 }
 
 /// Finishes a running job: succeeded (`Ok`) or failed with an error text, and applies the
-/// `effects` of a succeeded job, all in one transaction. A job asked to cancel ends
-/// canceled whatever the outcome (an error text is kept), without effects. With `worker`,
-/// only the worker that acquired the job may complete it.
+/// `effects` of a succeeded job, all in one transaction; effects that refuse the job fail
+/// it with their error and leave nothing behind. A job asked to cancel ends canceled
+/// whatever the outcome (an error text is kept), without effects. With `worker`, only the
+/// worker that acquired the job may complete it.
 pub async fn complete(
     db: &DatabaseConnection,
     now: DateTime<Utc>,
@@ -175,9 +188,23 @@ pub async fn complete(
     active.error = Set(error);
     active.completed_at = Set(Some(now));
     active.updated_at = Set(now);
-    let job = active.update(&txn).await?;
+    let mut job = active.update(&txn).await?;
     if status == JobStatus::Succeeded {
-        effects.apply(&txn, now, &job).await?;
+        // In a savepoint, so that effects refusing the job leave none of their writes.
+        let savepoint = txn.begin().await?;
+        match effects.apply(&savepoint, now, &job).await? {
+            Effects::Applied => savepoint.commit().await?,
+            Effects::Failed(message) => {
+                savepoint.rollback().await?;
+                let mut failed: provisioner_job::ActiveModel = job.into();
+                failed.status = Set(JobStatus::Failed);
+                failed.error = Set(crate::domain::text::clean_reported(
+                    &message,
+                    crate::domain::text::JOB_ERROR,
+                ));
+                job = failed.update(&txn).await?;
+            }
+        }
     }
     txn.commit().await?;
     Ok(job)

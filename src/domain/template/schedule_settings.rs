@@ -37,8 +37,6 @@ pub struct ScheduleSettings {
     pub time_til_dormant_autodelete_ms: Option<i64>,
     /// Whether starts always use the active version.
     pub require_active_version: Option<bool>,
-    /// Quota cost of a running workspace.
-    pub workspace_cost: Option<i32>,
 }
 
 impl ScheduleSettings {
@@ -149,9 +147,6 @@ pub(super) fn check_schedule(s: &ScheduleSettings, errors: &mut Vec<FieldError>)
             "invalid autostart days, last bit is set",
         ));
     }
-    if s.workspace_cost.is_some_and(|c| c < 0) {
-        errors.push(FieldError::new("workspaceCost", "must not be negative"));
-    }
 }
 
 pub(super) fn apply_schedule(active: &mut template::ActiveModel, s: &ScheduleSettings) {
@@ -187,8 +182,5 @@ pub(super) fn apply_schedule(active: &mut template::ActiveModel, s: &ScheduleSet
     }
     if let Some(v) = s.require_active_version {
         active.require_active_version = Set(v);
-    }
-    if let Some(v) = s.workspace_cost {
-        active.workspace_cost = Set(v);
     }
 }

@@ -153,7 +153,6 @@ pub async fn create_template(
         time_til_dormant_ms: Set(0),
         time_til_dormant_autodelete_ms: Set(0),
         require_active_version: Set(false),
-        workspace_cost: Set(1),
         created_at: Set(now),
         updated_at: Set(now),
     };

@@ -69,6 +69,7 @@ pub(super) async fn insert_version(
         parameters: Set(to_json(serde_json::to_value(&imported.parameters))?),
         agents: Set(to_json(serde_json::to_value(&imported.agents))?),
         has_ai_task: Set(imported.has_ai_task),
+        daily_cost: Set(imported.daily_cost),
         created_by: Set(subject.user_id),
         created_at: Set(now),
     }

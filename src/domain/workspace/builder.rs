@@ -1,7 +1,8 @@
 //! The workspace builder: the single path for every build — API calls, the lifecycle
 //! executor and the prebuild reconciler all come through [`build`]. It runs inside the
-//! caller's transaction: authorize, check the version, quota and usage, resolve
-//! parameters, refuse while another build is active, then insert the build and its job.
+//! caller's transaction: authorize, check the version and usage, resolve parameters,
+//! refuse while another build is active, then insert the build and its job. The quota is
+//! not checked here: a start's cost is committed when its job completes (`quota`).
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
@@ -20,7 +21,7 @@ use crate::{
         text,
     },
     entity::{
-        group, group_member, provisioner_job, template, template_version,
+        provisioner_job, template, template_version,
         template_version::ImportStatus,
         template_version_preset, workspace,
         workspace_build::{self, BuildReason, Transition},
@@ -210,44 +211,6 @@ async fn preset_values(
         .collect())
 }
 
-/// Quota (Coder's enterprise quota, simplified): when the owner belongs to any group of the
-/// organization, the cost of its running workspaces plus this one may not exceed the sum
-/// of those groups' allowances. Owners in no group are not limited.
-async fn check_quota(
-    db: &impl ConnectionTrait,
-    ws: &workspace::Model,
-    tmpl: &template::Model,
-) -> Result<()> {
-    if tmpl.workspace_cost == 0 {
-        return Ok(());
-    }
-    let groups: Vec<group::Model> = group::Entity::find()
-        .filter(group::Column::OrganizationId.eq(ws.organization_id))
-        .filter(
-            group::Column::Id.in_subquery(
-                sea_orm::sea_query::Query::select()
-                    .column(group_member::Column::GroupId)
-                    .from(group_member::Entity)
-                    .and_where(group_member::Column::UserId.eq(ws.owner_id))
-                    .to_owned(),
-            ),
-        )
-        .all(db)
-        .await?;
-    if groups.is_empty() {
-        return Ok(());
-    }
-    let allowance: i64 = groups.iter().map(|g| i64::from(g.quota_allowance)).sum();
-    let used = super::queries::running_cost(db, ws.owner_id, ws.organization_id, ws.id).await?;
-    let cost = i64::from(tmpl.workspace_cost);
-    if used + cost > allowance {
-        return Err(Error::NotPermitted(format!(
-            "insufficient quota: this workspace costs {cost}, {used} of the owner's allowance of {allowance} is in use"
-        )));
-    }
-    Ok(())
-}
-
 /// Creates a build and its provisioner job for `ws`, in the caller's transaction.
 pub async fn build(
     db: &DatabaseTransaction,
@@ -300,16 +263,13 @@ pub async fn build(
         }
     }
     let is_start = request.transition == Transition::Start;
-    if is_start {
-        check_quota(db, ws, &tmpl).await?;
-        if version.has_ai_task {
-            usage.check(db, &version).await.map_err(|err| match err {
-                UsageError::Refused(reason) => {
-                    Error::NotPermitted(format!("Build is not permitted: {reason}"))
-                }
-                UsageError::Db(e) => Error::Db(e),
-            })?;
-        }
+    if is_start && version.has_ai_task {
+        usage.check(db, &version).await.map_err(|err| match err {
+            UsageError::Refused(reason) => {
+                Error::NotPermitted(format!("Build is not permitted: {reason}"))
+            }
+            UsageError::Db(e) => Error::Db(e),
+        })?;
     }
 
     let previous = match &latest {
@@ -354,6 +314,8 @@ pub async fn build(
         template_version_preset_id: Set(preset_id),
         parameters: Set(serde_json::to_value(&resolved).map_err(|e| Error::Corrupt(e.to_string()))?),
         has_ai_task: Set(is_start && version.has_ai_task),
+        // Committed when the build succeeds, within the owner's quota (build_completion).
+        daily_cost: Set(0),
         deadline: Set(None),
         max_deadline: Set(None),
         job_id: Set(job.id),

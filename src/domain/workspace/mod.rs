@@ -1,6 +1,7 @@
 //! Workspaces: creating them, the workspace builder (the one path for every build),
-//! start/stop/delete/update, canceling a build, TTL and autostart settings, activity,
-//! listing with a filter, and the lifecycle executor's rules and work ([`autobuild`]).
+//! start/stop/delete/update, canceling a build, quotas, TTL and autostart settings,
+//! activity, listing with a filter, and the lifecycle executor's rules and work
+//! ([`autobuild`]).
 
 mod activity;
 mod agents;
@@ -17,6 +18,7 @@ mod lifecycle;
 mod prebuilt;
 mod preview;
 mod queries;
+mod quota;
 
 use sea_orm::DbErr;
 
@@ -44,6 +46,7 @@ pub(crate) use queries::is_latest_build;
 pub use queries::{
     WorkspaceRow, agents_of, get_workspace, latest_builds, list_workspaces, status_of,
 };
+pub use quota::{INSUFFICIENT_QUOTA, WorkspaceQuota, workspace_quota};
 
 use super::FieldError;
 use crate::authz;
@@ -69,7 +72,7 @@ pub enum Error {
     /// The caller may not do this.
     #[error(transparent)]
     Forbidden(#[from] authz::Forbidden),
-    /// The build is not permitted (quota, usage limit).
+    /// The build is not permitted (the license's usage limit).
     #[error("{0}")]
     NotPermitted(String),
     /// The database failed.

@@ -1,5 +1,5 @@
 //! Reading workspaces: one, a filtered page (authorization in SQL), their latest builds and
-//! agents, and the quota cost of a user's running workspaces.
+//! agents.
 
 use std::collections::HashMap;
 
@@ -252,43 +252,4 @@ pub async fn list_workspaces(
             }
         })
         .collect())
-}
-
-/// The quota cost of `owner`'s running workspaces in `organization_id`, other than `except`.
-pub async fn running_cost(
-    db: &impl ConnectionTrait,
-    owner: Uuid,
-    organization_id: Uuid,
-    except: Uuid,
-) -> Result<i64> {
-    let workspaces = workspace::Entity::find()
-        .filter(workspace::Column::OwnerId.eq(owner))
-        .filter(workspace::Column::OrganizationId.eq(organization_id))
-        .filter(workspace::Column::Deleted.eq(false))
-        .filter(workspace::Column::Id.ne(except))
-        .all(db)
-        .await?;
-    let ids: Vec<Uuid> = workspaces.iter().map(|w| w.id).collect();
-    let latest = latest_builds(db, &ids).await?;
-    let template_ids: Vec<Uuid> = workspaces.iter().map(|w| w.template_id).collect();
-    let costs: HashMap<Uuid, i32> = template::Entity::find()
-        .filter(template::Column::Id.is_in(template_ids))
-        .select_only()
-        .column(template::Column::Id)
-        .column(template::Column::WorkspaceCost)
-        .into_tuple::<(Uuid, i32)>()
-        .all(db)
-        .await?
-        .into_iter()
-        .collect();
-    Ok(workspaces
-        .iter()
-        .filter(|w| {
-            latest.get(&w.id).is_some_and(|(build, job)| {
-                build.transition == Transition::Start
-                    && !matches!(job.status, JobStatus::Failed | JobStatus::Canceled)
-            })
-        })
-        .map(|w| i64::from(costs.get(&w.template_id).copied().unwrap_or(1)))
-        .sum())
 }

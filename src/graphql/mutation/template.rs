@@ -46,8 +46,6 @@ pub struct TemplateScheduleInput {
     pub time_til_dormant_autodelete_ms: Option<Milliseconds>,
     /// Whether starts always use the active version.
     pub require_active_version: Option<bool>,
-    /// Quota cost of one running workspace (default 1).
-    pub workspace_cost: Option<i32>,
 }
 
 impl TemplateScheduleInput {
@@ -84,7 +82,6 @@ impl TemplateScheduleInput {
             time_til_dormant_ms: self.time_til_dormant_ms.map(|m| m.0),
             time_til_dormant_autodelete_ms: self.time_til_dormant_autodelete_ms.map(|m| m.0),
             require_active_version: self.require_active_version,
-            workspace_cost: self.workspace_cost,
         })
     }
 }

@@ -9,7 +9,7 @@ use crate::{
         context::ContextExt,
         error::{ApiError, Result},
         pagination::OffsetPage,
-        types::{ParameterInput, ParameterPreview, Workspace},
+        types::{ParameterInput, ParameterPreview, Workspace, WorkspaceQuota},
     },
 };
 
@@ -53,6 +53,23 @@ impl WorkspaceQuery {
         Ok(Workspace(
             workspace::get_workspace(&ctx.state()?.db, ctx.subject()?, id).await?,
         ))
+    }
+
+    /// A user's workspace quota in an organization: the allowance their groups there give
+    /// and what their workspaces consume. For the user themselves and whoever may read
+    /// their workspaces in the organization (organization admins, owners), including the
+    /// prebuilds system user's.
+    async fn workspace_quota(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The organization.")] organization_id: Uuid,
+        #[graphql(desc = "The user (the prebuilds system user for prebuilt workspaces).")]
+        user_id: Uuid,
+    ) -> Result<WorkspaceQuota> {
+        let quota =
+            workspace::workspace_quota(&ctx.state()?.db, ctx.subject()?, organization_id, user_id)
+                .await?;
+        Ok(quota.into())
     }
 
     /// Each parameter of a version with the value a build would resolve and its

@@ -24,5 +24,5 @@ pub use roles::{OrganizationRole, SiteRoleName, UserStatus};
 pub use scalars::{Int64, Milliseconds};
 pub use template::{File, ParameterValue, Preset, Template, TemplateParameter, TemplateVersion};
 pub use workspace::{
-    AgentLifecycleState, ProvisionerJob, Workspace, WorkspaceAgent, WorkspaceBuild,
+    AgentLifecycleState, ProvisionerJob, Workspace, WorkspaceAgent, WorkspaceBuild, WorkspaceQuota,
 };

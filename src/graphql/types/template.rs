@@ -124,10 +124,6 @@ impl Template {
     async fn require_active_version(&self) -> bool {
         self.0.require_active_version
     }
-    /// Quota cost of one running workspace.
-    async fn workspace_cost(&self) -> i32 {
-        self.0.workspace_cost
-    }
     /// When it was created.
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
@@ -204,6 +200,11 @@ impl TemplateVersion {
     /// Whether it declares an AI task (counts against the managed-agent limit).
     async fn has_ai_task(&self) -> bool {
         self.0.has_ai_task
+    }
+    /// Quota cost of a workspace running this version: the sum of the `daily_cost` of its
+    /// `coder_metadata` resources.
+    async fn daily_cost(&self) -> i32 {
+        self.0.daily_cost
     }
     /// Its presets, by name.
     async fn presets(&self, ctx: &Context<'_>) -> Result<Vec<Preset>> {

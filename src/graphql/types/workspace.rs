@@ -1,6 +1,6 @@
 //! Workspaces, builds, jobs and agents.
 
-use async_graphql::{Context, Enum, Object};
+use async_graphql::{Context, Enum, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
@@ -318,6 +318,11 @@ impl WorkspaceBuild {
     async fn has_ai_task(&self) -> bool {
         self.0.has_ai_task
     }
+    /// Quota this build consumes: its version's daily cost once a start succeeded within
+    /// the owner's quota; 0 for stops, deletes, and builds that have not (or not yet).
+    async fn daily_cost(&self) -> i32 {
+        self.0.daily_cost
+    }
     /// When the workspace stops by itself, if ever (set when a start completes).
     async fn deadline(&self) -> Option<DateTime<Utc>> {
         self.0.deadline
@@ -440,5 +445,27 @@ impl WorkspaceAgent {
     /// When it was created.
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
+    }
+}
+
+/// A user's workspace quota in one organization. A start build whose cost would take
+/// `consumed` above `allowance` fails with "insufficient quota"; a user in no group of the
+/// organization (allowance 0) is not limited.
+#[derive(SimpleObject)]
+pub struct WorkspaceQuota {
+    /// The sum of the quota allowances of the user's groups in the organization.
+    pub allowance: i32,
+    /// The sum of the daily costs of the latest builds of the user's workspaces there.
+    pub consumed: i32,
+}
+
+impl From<domain::WorkspaceQuota> for WorkspaceQuota {
+    fn from(quota: domain::WorkspaceQuota) -> Self {
+        // Sums of 32-bit values; beyond GraphQL's Int they are shown at its maximum.
+        let int = |n: i64| i32::try_from(n).unwrap_or(i32::MAX);
+        Self {
+            allowance: int(quota.allowance),
+            consumed: int(quota.consumed),
+        }
     }
 }

@@ -1,5 +1,5 @@
-//! The Terraform import: parses a version's `.tf` files for parameters, presets, agents and
-//! the AI task.
+//! The Terraform import: parses a version's `.tf` files for parameters, presets, agents, the
+//! AI task and the daily cost of `coder_metadata` resources.
 //!
 //! Coder learns these by running `terraform plan`; devplane reads the HCL directly, so it only
 //! accepts attribute values it can know without Terraform (see `scope`). Every problem in
@@ -134,6 +134,7 @@ fn read_blocks<'a>(
         presets: Vec::new(),
         agents: Vec::new(),
         has_ai_task: false,
+        daily_cost: 0,
     };
     let mut addresses = FirstSeen::new();
     let mut parameter_names = FirstSeen::new();
@@ -149,7 +150,9 @@ fn read_blocks<'a>(
                 ("data", "coder_parameter" | "coder_workspace_preset") => {
                     format!("data.{kind}.{label}")
                 }
-                ("resource", "coder_agent" | "coder_ai_task") => format!("{kind}.{label}"),
+                ("resource", "coder_agent" | "coder_ai_task" | "coder_metadata") => {
+                    format!("{kind}.{label}")
+                }
                 _ => continue,
             };
             let line = file.line(block.span());
@@ -181,6 +184,18 @@ fn read_blocks<'a>(
                     }
                 }
                 "coder_agent" => import.agents.push(label.to_owned()),
+                "coder_metadata" => {
+                    let cost = read_daily_cost(&reader, errors);
+                    match import.daily_cost.checked_add(cost) {
+                        Some(total) => import.daily_cost = total,
+                        None => {
+                            let message =
+                                format!("the template's total daily_cost exceeds {}", i32::MAX);
+                            let line = reader.line_of("daily_cost");
+                            reader.error(errors, "daily_cost", line, message);
+                        }
+                    }
+                }
                 _ => import.has_ai_task = true,
             }
         }
@@ -215,6 +230,22 @@ fn is_instantiated(reader: &BlockReader<'_>, block: &Block, errors: &mut Vec<Imp
         }
         // The error is recorded; reading the block anyway would only add noise.
         None => false,
+    }
+}
+
+/// The `daily_cost` of a `coder_metadata` block: a whole number of at least 0, absent being 0.
+/// Only this attribute is read: the others (`resource_id`, `item` blocks, `hide`, `icon`)
+/// describe plan-time values the import cannot know and does not need.
+fn read_daily_cost(reader: &BlockReader<'_>, errors: &mut Vec<ImportError>) -> i32 {
+    match reader.integer::<i32>("daily_cost", errors) {
+        Some(cost) if cost < 0 => {
+            let message = format!("must not be negative, found {cost}");
+            reader.error(errors, "daily_cost", reader.line_of("daily_cost"), message);
+            0
+        }
+        Some(cost) => cost,
+        // Absent, null, or already reported.
+        None => 0,
     }
 }
 

@@ -1,5 +1,5 @@
 //! The input and output of the Terraform import: source files in, and what a template version
-//! declares (parameters, presets, agents, the AI task) out. Plain data, serialisable so a
+//! declares (parameters, presets, agents, the AI task, its daily cost) out. Plain data, serialisable so a
 //! version can store its import result as JSON.
 
 use std::collections::BTreeMap;
@@ -28,6 +28,9 @@ pub struct TemplateImport {
     pub agents: Vec<String>,
     /// Whether any `resource "coder_ai_task"` exists.
     pub has_ai_task: bool,
+    /// The quota cost of a workspace of this version: the sum of the `daily_cost` of its
+    /// instantiated `resource "coder_metadata"` blocks (0 when none sets one).
+    pub daily_cost: i32,
 }
 
 /// A `data "coder_workspace_preset"` block: a named set of parameter values.

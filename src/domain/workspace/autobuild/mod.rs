@@ -182,7 +182,7 @@ fn record(stats: &mut CycleStats, id: Uuid, outcome: Result<Outcome>) {
                 Error::Db(_) | Error::Corrupt(_) => {
                     tracing::error!(workspace.id = %id, error = %err, "lifecycle executor: workspace failed");
                 }
-                // Refusals by the builder (quota, parameters, usage): the owner's business.
+                // Refusals by the builder (parameters, usage): the owner's business.
                 _ => {
                     tracing::warn!(workspace.id = %id, error = %err, "lifecycle executor: build refused");
                 }

@@ -1,5 +1,6 @@
 //! Tests of the Terraform import on realistic multi-file templates, one file per concern.
 
+mod costs;
 mod errors;
 mod fuzz;
 mod parameters;
