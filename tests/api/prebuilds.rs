@@ -71,10 +71,14 @@ async fn prebuild_setup(
     ttl: i32,
     extra: &str,
 ) -> (TestApp, String, String, String, String, String) {
+    prebuild_setup_tf(&prebuild_tf(instances, ttl, extra)).await
+}
+
+/// [`prebuild_setup`] with a template of its own (with a preset `warm`).
+async fn prebuild_setup_tf(tf: &str) -> (TestApp, String, String, String, String, String) {
     let (app, token, org) = setup_at(sunday_noon()).await;
     app.install_premium_license(&token).await;
-    let tf = prebuild_tf(instances, ttl, extra);
-    let (template, version) = create_template(&app, &token, &org, "warm", &tf, json!({})).await;
+    let (template, version) = create_template(&app, &token, &org, "warm", tf, json!({})).await;
     let preset = preset_id(&app, &token, &version, "warm").await;
     (app, token, org, template, version, preset)
 }
@@ -626,6 +630,13 @@ async fn concurrent_reconcilers_never_overlap() {
 
 /// A version whose required parameter the preset does not set.
 const REQUIRED_PARAMETER_TF: &str = r#"
+data "coder_parameter" "project" {
+  name    = "project"
+  type    = "string"
+  default = "demo"
+  mutable = true
+}
+
 data "coder_parameter" "size" {
   name = "size"
   type = "string"
@@ -673,4 +684,237 @@ async fn a_preset_missing_a_required_parameter_never_gets_prebuilds_but_old_ones
         run_jobs(&app).await;
     }
     assert!(prebuild_ids(&app).await.is_empty());
+}
+
+#[tokio::test]
+async fn pause_skips_the_whole_cycle_and_claims_still_work() {
+    let (app, token, _org, template, _version, preset) = prebuild_setup(2, 0, "").await;
+    let t0 = sunday_noon();
+    cycle(&app, t0).await;
+    run_jobs(&app).await;
+    let paused = app
+        .gql(
+            "mutation { pausePrebuilds { reconciliationPaused } }",
+            json!({}),
+            Some(&token),
+        )
+        .await;
+    assert_eq!(
+        paused.data()["pausePrebuilds"]["reconciliationPaused"],
+        true
+    );
+    // A claim does not go through the reconciler.
+    let claimed = app
+        .gql(
+            CREATE_WORKSPACE,
+            json!({ "input": { "templateId": template, "name": "mine", "presetId": preset } }),
+            Some(&token),
+        )
+        .await;
+    let claimed_id: Uuid = claimed.data()["createWorkspace"]["id"]
+        .as_str()
+        .expect("id")
+        .parse()
+        .expect("uuid");
+    assert_eq!(prebuild_ids(&app).await.len(), 1);
+    assert!(!prebuild_ids(&app).await.contains(&claimed_id));
+    for n in 1..4 {
+        let report = cycle(&app, t0 + Duration::minutes(n)).await;
+        assert!(report.paused);
+        assert_eq!((report.presets, report.created_count()), (0, 0));
+    }
+    assert_eq!(prebuild_ids(&app).await.len(), 1);
+    assert!(
+        app.metrics_text()
+            .await
+            .contains("devplane_prebuilt_workspaces_reconciliation_paused 1")
+    );
+    app.gql(
+        "mutation { resumePrebuilds { reconciliationPaused } }",
+        json!({}),
+        Some(&token),
+    )
+    .await
+    .data();
+    let report = cycle(&app, t0 + Duration::minutes(5)).await;
+    assert!(!report.paused);
+    assert_eq!(report.created_count(), 1, "the claimed one is replaced");
+    assert!(
+        app.metrics_text()
+            .await
+            .contains("devplane_prebuilt_workspaces_reconciliation_paused 0")
+    );
+}
+
+#[tokio::test]
+async fn quota_exhaustion_fails_prebuilds_until_their_group_gets_an_allowance() {
+    let tf = format!(
+        "{}{}",
+        prebuild_tf(1, 0, ""),
+        r#"
+resource "coder_metadata" "cost" {
+  resource_id = coder_agent.main.id
+  daily_cost  = 5
+  item {
+    key   = "size"
+    value = "small"
+  }
+}
+"#
+    );
+    let (app, token, org, _template, _version, preset) = prebuild_setup_tf(&tf).await;
+    let t0 = sunday_noon();
+    assert_eq!(cycle(&app, t0).await.created_count(), 1);
+    run_jobs(&app).await;
+    // The prebuilds group exists with an allowance of 0: the build failed on quota.
+    let quota = "query($o: UUID!, $u: UUID!) { workspaceQuota(organizationId: $o, userId: $u) { allowance consumed } }";
+    let prebuilds_user = devplane::domain::identity::PREBUILDS_SYSTEM_USER_ID.to_string();
+    let q = app
+        .gql(
+            quota,
+            json!({ "o": org, "u": prebuilds_user }),
+            Some(&token),
+        )
+        .await;
+    assert_eq!(
+        q.data()["workspaceQuota"],
+        json!({ "allowance": 0, "consumed": 0 })
+    );
+    let waiting = cycle(&app, t0 + Duration::seconds(5)).await;
+    assert_eq!(waiting.created_count(), 0);
+    assert!(
+        waiting
+            .backoff
+            .contains_key(&preset.parse::<Uuid>().expect("uuid"))
+    );
+
+    let groups = app
+        .gql(
+            "{ organizations { groups { id name } } }",
+            json!({}),
+            Some(&token),
+        )
+        .await;
+    let group = groups.data()["organizations"][0]["groups"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .find(|g| g["name"] == "coderprebuiltworkspaces")
+        .expect("the prebuilds group")["id"]
+        .clone();
+    app.gql(
+        "mutation($input: UpdateGroupInput!) { updateGroup(input: $input) { quotaAllowance } }",
+        json!({ "input": { "id": group, "quotaAllowance": 10 } }),
+        Some(&token),
+    )
+    .await
+    .data();
+    let retried = cycle(&app, t0 + Duration::seconds(16)).await;
+    assert_eq!(retried.created_count(), 1);
+    run_jobs(&app).await;
+    let q = app
+        .gql(
+            quota,
+            json!({ "o": org, "u": prebuilds_user }),
+            Some(&token),
+        )
+        .await;
+    assert_eq!(
+        q.data()["workspaceQuota"],
+        json!({ "allowance": 10, "consumed": 5 })
+    );
+    let steady = cycle(&app, t0 + Duration::minutes(5)).await;
+    assert_eq!((steady.created_count(), steady.deleted.len()), (0, 0));
+}
+
+#[tokio::test]
+async fn agents_must_be_ready_before_a_prebuild_is_claimable() {
+    let (app, token, org, template, version, preset) = prebuild_setup(1, 0, "").await;
+    let key = app
+        .create_provisioner_key(&token, &org, "real-agents")
+        .await;
+    cycle(&app, sunday_noon()).await;
+    // An external provisioner runs a real agent: it starts `created`.
+    let acquired = app
+        .as_provisioner(
+            &key,
+            "mutation { acquireProvisionerJob { job { id } } }",
+            json!({}),
+        )
+        .await;
+    let job = acquired["data"]["acquireProvisionerJob"]["job"]["id"].clone();
+    app.as_provisioner(key.as_str(), COMPLETE, json!({ "input": { "jobId": job } }))
+        .await;
+    let prebuild = prebuild_ids(&app)
+        .await
+        .into_iter()
+        .next()
+        .expect("a prebuild");
+    assert_eq!(
+        counts(&app, &token, &version, "warm").await,
+        json!({ "desired": 1, "running": 1, "eligible": 0, "starting": 0, "deleting": 0 })
+    );
+    let first = app
+        .gql(
+            CREATE_WORKSPACE,
+            json!({ "input": { "templateId": template, "name": "early", "presetId": preset } }),
+            Some(&token),
+        )
+        .await;
+    assert_ne!(first.data()["createWorkspace"]["id"], prebuild.to_string());
+    // The agent reports ready: now it is claimable.
+    let agent_token = app.agent_token(&token, &prebuild.to_string()).await;
+    app.agent_gql(
+        &agent_token,
+        "mutation { reportAgentLifecycle(state: READY) { lifecycleState } }",
+        json!({}),
+    )
+    .await
+    .data();
+    assert_eq!(
+        counts(&app, &token, &version, "warm").await["eligible"],
+        json!(1)
+    );
+    let second = app
+        .gql(
+            CREATE_WORKSPACE,
+            json!({ "input": { "templateId": template, "name": "late", "presetId": preset } }),
+            Some(&token),
+        )
+        .await;
+    assert_eq!(second.data()["createWorkspace"]["id"], prebuild.to_string());
+}
+
+#[tokio::test]
+async fn the_built_in_provisioner_makes_prebuilds_claimable() {
+    // Built-in provisioners on (simulating agents), the reconciler driven by the test.
+    let app = TestApp::spawn_with(&[
+        "--autobuild-poll-interval",
+        "0",
+        "--prebuilds-reconciliation-interval",
+        "0",
+        "--provisioner-delay",
+        "0s",
+    ])
+    .await;
+    app.clock.set(sunday_noon());
+    let token = app.create_first_user().await;
+    let org = app.default_org(&token).await;
+    app.install_premium_license(&token).await;
+    let (_template, version) = create_template(
+        &app,
+        &token,
+        &org,
+        "warm",
+        &prebuild_tf(2, 0, ""),
+        json!({}),
+    )
+    .await;
+    let report = cycle(&app, sunday_noon()).await;
+    assert_eq!(report.created_count(), 2);
+    app.wait_for_provisioners(|p| p.released >= 2).await;
+    assert_eq!(
+        counts(&app, &token, &version, "warm").await,
+        json!({ "desired": 2, "running": 2, "eligible": 2, "starting": 0, "deleting": 0 })
+    );
 }
