@@ -114,6 +114,20 @@ async fn counts(app: &TestApp, token: &str, version: &str, name: &str) -> Value 
         .clone()
 }
 
+/// Uploads `tf` as the template's new active version; returns its id.
+async fn activate_version(app: &TestApp, token: &str, template: &Value, tf: &str) -> String {
+    app.gql(
+        "mutation($input: CreateTemplateVersionInput!) { createTemplateVersion(input: $input) { id } }",
+        json!({ "input": { "templateId": template, "activate": true, "files": [{ "path": "main.tf", "content": tf }] } }),
+        Some(token),
+    )
+    .await
+    .data()["createTemplateVersion"]["id"]
+        .as_str()
+        .expect("id")
+        .to_owned()
+}
+
 /// Runs one reconciliation cycle at `at`.
 async fn cycle(app: &TestApp, at: DateTime<Utc>) -> CycleReport {
     app.clock.set(at);
@@ -417,17 +431,8 @@ async fn a_new_version_drains_the_old_prebuilds() {
     cycle(&app, t0).await;
     run_jobs(&app).await;
     let old = prebuild_ids(&app).await;
-    let created = app
-        .gql(
-            "mutation($input: CreateTemplateVersionInput!) { createTemplateVersion(input: $input) { id } }",
-            json!({ "input": { "templateId": template, "activate": true, "files": [{ "path": "main.tf", "content": prebuild_tf(1, 0, "") }] } }),
-            Some(&token),
-        )
-        .await;
-    let new_version = created.data()["createTemplateVersion"]["id"]
-        .as_str()
-        .expect("id")
-        .to_owned();
+    let new_version =
+        activate_version(&app, &token, &json!(template), &prebuild_tf(1, 0, "")).await;
     let report = cycle(&app, t0 + Duration::minutes(1)).await;
     assert_eq!(report.deleted, old.iter().copied().collect::<Vec<_>>());
     assert_eq!(report.created_count(), 1);
@@ -598,6 +603,34 @@ async fn failures_back_off_then_hit_the_hard_limit() {
         assert!(report.marked_hard_limited.is_empty(), "marked once");
     }
     assert_eq!(prebuild_ids(&app).await.len(), 3);
+
+    // A new version brings new presets: the old one's gauge goes, its status stays.
+    let template = app
+        .gql("{ templates { id } }", json!({}), Some(&token))
+        .await
+        .data()["templates"][0]["id"]
+        .clone();
+    activate_version(&app, &token, &template, &prebuild_tf(1, 0, "")).await;
+    let fresh = cycle(&app, t2 + Duration::hours(6)).await;
+    assert_eq!(
+        fresh.created_count(),
+        1,
+        "the new version's preset is healthy"
+    );
+    let metrics = app.metrics_text().await;
+    assert!(
+        !metrics.contains("devplane_prebuilt_workspaces_preset_hard_limited{"),
+        "{metrics}"
+    );
+    let old = presets(&app, &token, &version).await;
+    let old_warm = old
+        .as_array()
+        .expect("list")
+        .iter()
+        .find(|p| p["name"] == "warm")
+        .expect("warm");
+    assert_eq!(old_warm["prebuildStatus"], "HARD_LIMITED");
+    assert_eq!(old_warm["prebuilds"]["desired"], json!(0));
 }
 
 #[tokio::test]
@@ -666,13 +699,7 @@ async fn a_preset_missing_a_required_parameter_never_gets_prebuilds_but_old_ones
     run_jobs(&app).await;
     let old = prebuild_ids(&app).await;
     assert_eq!(old.len(), 1);
-    app.gql(
-        "mutation($input: CreateTemplateVersionInput!) { createTemplateVersion(input: $input) { id } }",
-        json!({ "input": { "templateId": template, "activate": true, "files": [{ "path": "main.tf", "content": REQUIRED_PARAMETER_TF }] } }),
-        Some(&token),
-    )
-    .await
-    .data();
+    activate_version(&app, &token, &json!(template), REQUIRED_PARAMETER_TF).await;
     for n in 1..=8 {
         let report = cycle(&app, t0 + Duration::minutes(n)).await;
         assert_eq!(report.created_count(), 0, "cycle {n}");

@@ -14,7 +14,7 @@ use super::{
     build_job::{BuildJobInput, FollowUpStart},
     builder::{self, latest_build},
     map_constraint, next_start_at,
-    prebuilt::{ClaimTarget, claim_prebuilt_workspace},
+    prebuilt::{ClaimTarget, NewWorkspace, claim_prebuilt_workspace, insert_workspace},
     queries::get_workspace,
 };
 use crate::{
@@ -208,26 +208,18 @@ pub async fn create_workspace(
     };
     let ws = match claimed {
         Some(ws) => ws,
-        None => workspace::ActiveModel {
-            id: Set(Uuid::new_v4()),
-            organization_id: Set(tmpl.organization_id),
-            owner_id: Set(subject.user_id),
-            template_id: Set(tmpl.id),
-            name: Set(name),
-            ttl_ms: Set(ttl_ms),
-            autostart_schedule: Set(autostart_schedule),
-            next_start_at: Set(next_start_at),
-            last_used_at: Set(now),
-            dormant_at: Set(None),
-            deleting_at: Set(None),
-            automatic_updates: Set("never".to_owned()),
-            deleted: Set(false),
-            created_at: Set(now),
-            updated_at: Set(now),
+        None => {
+            let new = NewWorkspace {
+                organization_id: tmpl.organization_id,
+                owner_id: subject.user_id,
+                template_id: tmpl.id,
+                name,
+                ttl_ms,
+                autostart_schedule,
+                next_start_at,
+            };
+            insert_workspace(&txn, now, new).await?
         }
-        .insert(&txn)
-        .await
-        .map_err(map_constraint)?,
     };
     let build = builder::build(
         &txn,

@@ -59,26 +59,20 @@ pub async fn create_prebuilt_workspace(
     ))?;
     // Lifecycle settings stay empty until a claim fills them: a prebuild follows only its
     // preset's expiry and schedules.
-    let ws = workspace::ActiveModel {
-        id: Set(Uuid::new_v4()),
-        organization_id: Set(tmpl.organization_id),
-        owner_id: Set(PREBUILDS_SYSTEM_USER_ID),
-        template_id: Set(tmpl.id),
-        name: Set(generate_prebuild_name()),
-        ttl_ms: Set(None),
-        autostart_schedule: Set(None),
-        next_start_at: Set(None),
-        last_used_at: Set(now),
-        dormant_at: Set(None),
-        deleting_at: Set(None),
-        automatic_updates: Set("never".to_owned()),
-        deleted: Set(false),
-        created_at: Set(now),
-        updated_at: Set(now),
-    }
-    .insert(&txn)
-    .await
-    .map_err(map_constraint)?;
+    let ws = insert_workspace(
+        &txn,
+        now,
+        NewWorkspace {
+            organization_id: tmpl.organization_id,
+            owner_id: PREBUILDS_SYSTEM_USER_ID,
+            template_id: tmpl.id,
+            name: generate_prebuild_name(),
+            ttl_ms: None,
+            autostart_schedule: None,
+            next_start_at: None,
+        },
+    )
+    .await?;
     let build = builder::build(
         &txn,
         &prebuilds_orchestrator(),
@@ -136,6 +130,53 @@ pub async fn delete_prebuilt_workspace(
     .await?;
     txn.commit().await?;
     Ok(build)
+}
+
+/// A workspace about to be inserted.
+#[derive(Debug, Clone)]
+pub(super) struct NewWorkspace {
+    /// Its organization (the template's).
+    pub organization_id: Uuid,
+    /// Its owner.
+    pub owner_id: Uuid,
+    /// Its template.
+    pub template_id: Uuid,
+    /// Its name (checked by the caller).
+    pub name: String,
+    /// Its TTL.
+    pub ttl_ms: Option<i64>,
+    /// Its autostart schedule.
+    pub autostart_schedule: Option<String>,
+    /// When autostart next fires.
+    pub next_start_at: Option<DateTime<Utc>>,
+}
+
+/// Inserts a live workspace, not yet used, never updated automatically.
+pub(super) async fn insert_workspace(
+    txn: &DatabaseTransaction,
+    now: DateTime<Utc>,
+    new: NewWorkspace,
+) -> Result<workspace::Model> {
+    workspace::ActiveModel {
+        id: Set(Uuid::new_v4()),
+        organization_id: Set(new.organization_id),
+        owner_id: Set(new.owner_id),
+        template_id: Set(new.template_id),
+        name: Set(new.name),
+        ttl_ms: Set(new.ttl_ms),
+        autostart_schedule: Set(new.autostart_schedule),
+        next_start_at: Set(new.next_start_at),
+        last_used_at: Set(now),
+        dormant_at: Set(None),
+        deleting_at: Set(None),
+        automatic_updates: Set("never".to_owned()),
+        deleted: Set(false),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(txn)
+    .await
+    .map_err(map_constraint)
 }
 
 /// Locks a workspace row for the rest of the transaction on PostgreSQL, so that a claim
