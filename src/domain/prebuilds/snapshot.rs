@@ -115,35 +115,20 @@ pub struct SnapshotParams {
     pub failure_hard_limit: i32,
 }
 
-/// Reads the snapshot in one read-only transaction (repeatable read on PostgreSQL, so the
-/// statements agree with each other).
-pub async fn load(
-    db: &DatabaseConnection,
+/// The snapshot's statements for `backend`, in the order [`load`] runs them: presets,
+/// schedules, running prebuilds, in-progress counts, backoff, hard-limited presets. Public so
+/// that the benchmark can time the same SQL run directly.
+pub fn statements(
+    backend: DbBackend,
     scope: Scope,
     params: SnapshotParams,
-) -> Result<GlobalSnapshot, DbErr> {
-    let backend = db.get_database_backend();
-    let txn = match backend {
-        DbBackend::Postgres => {
-            db.begin_with_config(
-                Some(IsolationLevel::RepeatableRead),
-                Some(AccessMode::ReadOnly),
-            )
-            .await?
-        }
-        // SQLite: one writer and snapshot reads within a transaction already.
-        _ => db.begin().await?,
-    };
+) -> [Statement; SNAPSHOT_STATEMENTS] {
     let version = match scope {
         Scope::All => None,
         Scope::Version(id) => Some(id),
     };
-    let run = |sql: String, values: Vec<sea_orm::Value>| {
-        let txn = &txn;
-        async move {
-            txn.query_all_raw(Statement::from_sql_and_values(backend, sql, values))
-                .await
-        }
+    let statement = |sql: String, values: Vec<sea_orm::Value>| {
+        Statement::from_sql_and_values(backend, sql, values)
     };
     let system = sea_orm::Value::from(PREBUILDS_SYSTEM_USER_ID);
     let version_filter = |column: &str, n: usize| match version {
@@ -157,7 +142,7 @@ pub async fn load(
         values
     };
 
-    let preset_rows = run(
+    let presets = statement(
         format!(
             "SELECT p.id AS id, p.name AS name, p.template_version_id AS template_version_id, \
                     p.desired_instances AS desired_instances, \
@@ -177,9 +162,8 @@ pub async fn load(
             version_filter("p.template_version_id", 1)
         ),
         with_version(Vec::new()),
-    )
-    .await?;
-    let schedule_rows = run(
+    );
+    let schedules = statement(
         format!(
             "SELECT s.preset_id AS preset_id, s.cron_expression AS cron_expression, \
                     s.desired_instances AS desired_instances \
@@ -192,9 +176,8 @@ pub async fn load(
             version_filter("p.template_version_id", 1)
         ),
         with_version(Vec::new()),
-    )
-    .await?;
-    let running_rows = run(
+    );
+    let running = statement(
         format!(
             "WITH latest AS ({LATEST_PREBUILD_BUILDS}) \
              SELECT l.workspace_id AS workspace_id, l.workspace_created_at AS created_at, \
@@ -209,9 +192,8 @@ pub async fn load(
             version_filter("l.template_version_id", 2)
         ),
         with_version(vec![system.clone()]),
-    )
-    .await?;
-    let in_progress_rows = run(
+    );
+    let in_progress = statement(
         format!(
             "WITH latest AS ({LATEST_PREBUILD_BUILDS}) \
              SELECT l.preset_id AS preset_id, l.transition AS transition, COUNT(*) AS n \
@@ -222,9 +204,8 @@ pub async fn load(
             version_filter("l.template_version_id", 2)
         ),
         with_version(vec![system.clone()]),
-    )
-    .await?;
-    let backoff_rows = run(
+    );
+    let backoff = statement(
         format!(
             "WITH latest AS ({LATEST_PREBUILD_BUILDS}), {ranked}, \
              failures AS ( \
@@ -240,9 +221,8 @@ pub async fn load(
             ranked = start_builds_on_active_versions(true)
         ),
         vec![system.clone(), params.lookback_start.into()],
-    )
-    .await?;
-    let hard_limited_rows = run(
+    );
+    let hard_limited = statement(
         format!(
             "WITH latest AS ({LATEST_PREBUILD_BUILDS}), {ranked} \
              SELECT preset_id FROM ranked \
@@ -251,8 +231,50 @@ pub async fn load(
             ranked = start_builds_on_active_versions(false)
         ),
         vec![system, i64::from(params.failure_hard_limit).into()],
-    )
-    .await?;
+    );
+    [
+        presets,
+        schedules,
+        running,
+        in_progress,
+        backoff,
+        hard_limited,
+    ]
+}
+
+/// Reads the snapshot in one read-only transaction (repeatable read on PostgreSQL, so the
+/// statements agree with each other).
+pub async fn load(
+    db: &DatabaseConnection,
+    scope: Scope,
+    params: SnapshotParams,
+) -> Result<GlobalSnapshot, DbErr> {
+    let backend = db.get_database_backend();
+    let txn = match backend {
+        DbBackend::Postgres => {
+            db.begin_with_config(
+                Some(IsolationLevel::RepeatableRead),
+                Some(AccessMode::ReadOnly),
+            )
+            .await?
+        }
+        // SQLite: one writer and snapshot reads within a transaction already.
+        _ => db.begin().await?,
+    };
+    let [
+        presets,
+        schedules,
+        running,
+        in_progress,
+        backoff,
+        hard_limited,
+    ] = statements(backend, scope, params);
+    let preset_rows = txn.query_all_raw(presets).await?;
+    let schedule_rows = txn.query_all_raw(schedules).await?;
+    let running_rows = txn.query_all_raw(running).await?;
+    let in_progress_rows = txn.query_all_raw(in_progress).await?;
+    let backoff_rows = txn.query_all_raw(backoff).await?;
+    let hard_limited_rows = txn.query_all_raw(hard_limited).await?;
     txn.commit().await?;
 
     let mut snapshot = GlobalSnapshot {
