@@ -119,6 +119,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     /// The secret half of the license key the server trusts (key id `test-key`).
     pub license_secret: [u8; 32],
+    /// The public half, which replicas trust too.
+    license_public: [u8; 32],
     /// The address the server listens on, for raw TCP clients.
     pub socket_address: std::net::SocketAddr,
     /// The server's scheduler; [`TestApp::tick`] ticks it.
@@ -202,17 +204,20 @@ impl TestApp {
             Some(database),
             ManualClock::new(Utc::now()),
             extra_args,
+            devplane::domain::license::generate_keypair(),
         )
         .await
     }
 
-    /// Starts a second server (another replica) on this server's database, sharing its clock.
+    /// Starts a second server (another replica) on this server's database, sharing its clock
+    /// and trusting the same license key, as replicas of one deployment do.
     pub async fn replica(&self, extra_args: &[&str]) -> Self {
         Self::start(
             self.database_url.clone(),
             None,
             self.clock.clone(),
             extra_args,
+            (self.license_secret, self.license_public),
         )
         .await
     }
@@ -222,8 +227,8 @@ impl TestApp {
         database: Option<TestDatabase>,
         clock: ManualClock,
         extra_args: &[&str],
+        (license_secret, public): ([u8; 32], [u8; 32]),
     ) -> Self {
-        let (license_secret, public) = devplane::domain::license::generate_keypair();
         let keys = devplane::domain::license::LicenseKeys::from_public_keys([("test-key", public)])
             .expect("keys");
         let keys_dir = tempfile::tempdir().expect("temp dir");
@@ -256,6 +261,7 @@ impl TestApp {
             scheduler,
             provisioners,
             license_secret,
+            license_public: public,
             lifecycle,
             prebuilds,
             database_url,
