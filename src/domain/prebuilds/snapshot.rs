@@ -20,7 +20,7 @@ use uuid::Uuid;
 use super::preset_snapshot::{
     Backoff, InProgress, PrebuildStatus, PresetInfo, PresetSnapshot, RunningPrebuild,
 };
-use crate::domain::identity::PREBUILDS_SYSTEM_USER_ID;
+use crate::domain::{identity::PREBUILDS_SYSTEM_USER_ID, workspace};
 
 /// How many statements [`load`] runs, whatever the number of presets.
 pub const SNAPSHOT_STATEMENTS: usize = 6;
@@ -182,14 +182,13 @@ pub fn statements(
             "WITH latest AS ({LATEST_PREBUILD_BUILDS}) \
              SELECT l.workspace_id AS workspace_id, l.workspace_created_at AS created_at, \
                     l.preset_id AS preset_id, \
-                    (EXISTS (SELECT 1 FROM workspace_agents a WHERE a.build_id = l.build_id) \
-                     AND NOT EXISTS (SELECT 1 FROM workspace_agents a \
-                                     WHERE a.build_id = l.build_id AND a.lifecycle_state <> 'ready')) AS ready \
+                    {ready} AS ready \
              FROM latest l \
              WHERE l.transition = 'start' AND l.job_status = 'succeeded' \
                AND l.preset_id IS NOT NULL{} \
              ORDER BY l.workspace_id",
-            version_filter("l.template_version_id", 2)
+            version_filter("l.template_version_id", 2),
+            ready = workspace::agents_ready_sql("l.build_id"),
         ),
         with_version(vec![system.clone()]),
     );

@@ -38,7 +38,7 @@ pub use lifecycle::{
     is_outdated, start_workspace, stop_workspace, update_autostart, update_ttl, update_workspace,
 };
 pub use prebuilt::{
-    create_prebuilt_workspace, delete_prebuilt_workspace, generate_prebuild_name,
+    agents_ready_sql, create_prebuilt_workspace, delete_prebuilt_workspace, generate_prebuild_name,
     prebuilds_orchestrator,
 };
 pub use preview::{ParameterPreview, preview_parameters};

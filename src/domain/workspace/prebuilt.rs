@@ -193,6 +193,17 @@ async fn lock_row(txn: &DatabaseTransaction, id: Uuid) -> Result<()> {
     Ok(())
 }
 
+/// The SQL condition "every agent of the build whose id is in `build_id` is ready, and it
+/// has at least one": what makes a prebuild claimable. The reconciler's snapshot counts
+/// eligible prebuilds with the same condition.
+pub fn agents_ready_sql(build_id: &str) -> String {
+    format!(
+        "(EXISTS (SELECT 1 FROM workspace_agents a WHERE a.build_id = {build_id}) \
+          AND NOT EXISTS (SELECT 1 FROM workspace_agents a \
+                          WHERE a.build_id = {build_id} AND a.lifecycle_state <> 'ready'))"
+    )
+}
+
 /// What a claimed prebuild becomes.
 #[derive(Debug, Clone)]
 pub(super) struct ClaimTarget<'a> {
@@ -238,12 +249,11 @@ pub(super) async fn claim_prebuilt_workspace(
              AND b.transition = 'start' AND j.status = 'succeeded' \
              AND b.template_version_id = t.active_version_id \
              AND b.template_version_preset_id = $9 \
-             AND EXISTS (SELECT 1 FROM workspace_agents a WHERE a.build_id = b.id) \
-             AND NOT EXISTS (SELECT 1 FROM workspace_agents a \
-                             WHERE a.build_id = b.id AND a.lifecycle_state <> 'ready') \
+             AND {ready} \
            ORDER BY w.created_at, w.id \
            LIMIT 1 {skip_locked}) \
-         RETURNING id"
+         RETURNING id",
+        ready = agents_ready_sql("b.id"),
     );
     let row = txn
         .query_one_raw(Statement::from_sql_and_values(
