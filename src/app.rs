@@ -108,6 +108,7 @@ impl Application {
             usage: Arc::new(LicenseUsageCheck(entitlements.clone())),
             entitlements,
             connection_log_count_cap: config.connection_log_count_cap,
+            organization_names: Default::default(),
             provisioner: Wakeup::default(),
             db: connection,
             clock,

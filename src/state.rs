@@ -8,7 +8,7 @@ use sea_orm::DatabaseConnection;
 use crate::{
     clock::Clock,
     domain::{
-        identity::login_throttle::LoginThrottle,
+        identity::{OrganizationNames, login_throttle::LoginThrottle},
         license::{FeatureName, service::EntitlementsService},
         provisioner::daemon::Wakeup,
         template::FileCache,
@@ -48,6 +48,8 @@ pub struct AppState {
     pub entitlements: Arc<EntitlementsService>,
     /// The cap of `connectionLogs.totalCount` (0: exact).
     pub connection_log_count_cap: u64,
+    /// Organization names searches have resolved.
+    pub organization_names: OrganizationNames,
 }
 
 impl AppState {

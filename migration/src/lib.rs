@@ -15,6 +15,7 @@ mod m20261129_000005_connection_logs;
 mod m20261201_000001_provisioner_job_heartbeats;
 mod m20261202_000001_prebuild_indexes;
 mod m20261202_000002_quota_costs;
+mod m20261203_000001_connection_log_filter_indexes;
 
 /// The fixed id of the prebuilds system user, created by the first migration.
 pub const PREBUILDS_SYSTEM_USER_ID: &str = "c42fdf75-3097-471c-8c33-fb52454d81c0";
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000001_provisioner_job_heartbeats::Migration),
             Box::new(m20261202_000001_prebuild_indexes::Migration),
             Box::new(m20261202_000002_quota_costs::Migration),
+            Box::new(m20261203_000001_connection_log_filter_indexes::Migration),
         ]
     }
 }

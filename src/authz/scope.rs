@@ -64,7 +64,6 @@ impl ReadScope {
     }
 
     /// Whether every row of organization `org_id` is visible.
-    #[cfg(test)]
     pub fn covers_org(&self, org_id: Uuid) -> bool {
         match self {
             ReadScope::All => true,

@@ -12,6 +12,7 @@ mod build_jobs;
 mod cli;
 mod connection_log_acceptance;
 mod connection_log_cases;
+mod connection_log_costs;
 mod connection_logs;
 mod document_limits;
 mod fuzz_endpoint;

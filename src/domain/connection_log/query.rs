@@ -1,12 +1,19 @@
 //! Listing the connection log: the filter and authorization become SQL (rows a caller may
 //! not read never leave the database), pages are in `connect_time DESC, id DESC` order, by
 //! offset or by keyset cursor (a deep page costs what the first costs), and the total comes
-//! from a separate count query, capped so it never scans millions of rows.
+//! from a separate count query, capped so it never scans millions of rows, and run only when
+//! the caller asks for a total that the page itself does not tell.
+//!
+//! Every filter is shaped for an index (the connection-log indexes' migration says which
+//! serves which): names and emails are resolved to user ids first, so each condition is an
+//! equality or a range on an indexed column, and constants that select a partial index are
+//! written into the SQL rather than bound, because a partial index is only chosen when the
+//! query's condition visibly implies the index's.
 
 use base64::Engine;
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
     sea_query::{Expr, ExprTrait, Func, Query},
 };
 use uuid::Uuid;
@@ -18,10 +25,11 @@ use crate::{
     authz::{Action, ReadScope, Resource, Subject},
     domain::{
         FieldError,
+        identity::OrganizationNames,
         license::{FeatureName, service::EntitlementsService},
         paging::{self, PageError},
     },
-    entity::{connection_log, organization, user},
+    entity::{connection_log, user},
 };
 
 /// What can go wrong listing the log.
@@ -79,13 +87,44 @@ pub enum Page {
     },
 }
 
+/// Whether a page comes with the number of rows matching in all, and how exactly.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Count {
+    /// No total: the caller did not ask for one, so no count runs.
+    Skip,
+    /// The exact total.
+    Exact,
+    /// The total up to `cap + 1`, which a client shows as "cap+".
+    Capped(u64),
+}
+
+impl Count {
+    /// The count a configured cap asks for when a total is wanted (a cap of 0 counts
+    /// exactly).
+    pub fn with_cap(cap: u64) -> Self {
+        if cap == 0 {
+            Count::Exact
+        } else {
+            Count::Capped(cap)
+        }
+    }
+
+    fn limit(self, total: u64) -> u64 {
+        match self {
+            Count::Capped(cap) => Ord::min(total, cap.saturating_add(1)),
+            Count::Skip | Count::Exact => total,
+        }
+    }
+}
+
 /// A page of the log.
 #[derive(Debug, Clone, Default)]
 pub struct LogPage {
     /// The rows, newest first.
     pub rows: Vec<connection_log::Model>,
-    /// Rows matching in all, capped at `count_cap + 1` when a cap is set.
-    pub total_count: u64,
+    /// Rows matching in all (capped at `cap + 1` with [`Count::Capped`]); `None` when no
+    /// count was asked for.
+    pub total_count: Option<u64>,
     /// Whether rows follow this page.
     pub has_next_page: bool,
     /// Whether rows precede this page (false when unknown, for cursor pages).
@@ -145,12 +184,105 @@ fn col(c: connection_log::Column) -> Expr {
     Expr::col((connection_log::Entity, c))
 }
 
-fn users_where(cond: Expr) -> sea_orm::sea_query::SelectStatement {
-    Query::select()
-        .column(user::Column::Id)
-        .from(user::Entity)
-        .and_where(cond)
-        .to_owned()
+/// The user ids the search's user keys name, each `None` when the search does not filter on
+/// it. Both keys of a role (name or `me`, and email) must hold, so their ids intersect.
+#[derive(Debug, Default)]
+struct NamedUsers {
+    /// `workspace_owner:` and `workspace_owner_email:`.
+    owners: Option<Vec<Uuid>>,
+    /// `username:` and `user_email:`.
+    requesters: Option<Vec<Uuid>>,
+}
+
+impl NamedUsers {
+    /// Whether a user key names nobody, so nothing can match.
+    fn names_nobody(&self) -> bool {
+        [&self.owners, &self.requesters]
+            .into_iter()
+            .any(|ids| ids.as_ref().is_some_and(Vec::is_empty))
+    }
+}
+
+fn intersect(a: Option<Vec<Uuid>>, b: Option<Vec<Uuid>>) -> Option<Vec<Uuid>> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.into_iter().filter(|id| b.contains(id)).collect()),
+        (a, None) => a,
+        (None, b) => b,
+    }
+}
+
+/// Resolves the search's usernames and emails to user ids in one statement (none when the
+/// search names no user), so the log is then filtered by an indexed id.
+async fn named_users(
+    db: &impl ConnectionTrait,
+    subject: &Subject,
+    filter: &ConnectionLogFilter,
+) -> Result<NamedUsers, sea_orm::DbErr> {
+    let name_of = |user: &Option<UserRef>| match user {
+        Some(UserRef::Username(name)) => Some(name.to_lowercase()),
+        _ => None,
+    };
+    let names: Vec<String> = [name_of(&filter.workspace_owner), name_of(&filter.username)]
+        .into_iter()
+        .flatten()
+        .collect();
+    let emails: Vec<String> = [&filter.workspace_owner_email, &filter.user_email]
+        .into_iter()
+        .flatten()
+        .map(|e| e.to_lowercase())
+        .collect();
+    let rows: Vec<(Uuid, String, String, bool)> = if names.is_empty() && emails.is_empty() {
+        Vec::new()
+    } else {
+        let mut any = Condition::any();
+        if !names.is_empty() {
+            any = any.add(
+                lower(user::Column::Username)
+                    .is_in(names)
+                    .and(Expr::col(user::Column::Deleted).eq(false)),
+            );
+        }
+        if !emails.is_empty() {
+            any = any.add(lower(user::Column::Email).is_in(emails));
+        }
+        user::Entity::find()
+            .select_only()
+            .column(user::Column::Id)
+            .expr(lower(user::Column::Username))
+            .expr(lower(user::Column::Email))
+            .column(user::Column::Deleted)
+            .filter(any)
+            .into_tuple()
+            .all(db)
+            .await?
+    };
+    // The statement compared the same lower-cased strings, so equal strings here are the
+    // rows it matched for each value.
+    let ids = |matches: &dyn Fn(&(Uuid, String, String, bool)) -> bool| -> Vec<Uuid> {
+        rows.iter().filter(|r| matches(r)).map(|r| r.0).collect()
+    };
+    let by_name = |user: &Option<UserRef>| match user {
+        Some(UserRef::Me) => Some(vec![subject.user_id]),
+        Some(UserRef::Username(name)) => {
+            let name = name.to_lowercase();
+            Some(ids(&|r| !r.3 && r.1 == name))
+        }
+        None => None,
+    };
+    let owners_by_email = filter.workspace_owner_email.as_ref().map(|email| {
+        // A deliberate difference: emails compare case-insensitively (Coder compares exactly).
+        let email = email.to_lowercase();
+        ids(&|r| !r.3 && r.2 == email)
+    });
+    let requesters_by_email = filter.user_email.as_ref().map(|email| {
+        // The requester may have been deleted since; Coder still matches them.
+        let email = email.to_lowercase();
+        ids(&|r| r.2 == email)
+    });
+    Ok(NamedUsers {
+        owners: intersect(by_name(&filter.workspace_owner), owners_by_email),
+        requesters: intersect(by_name(&filter.username), requesters_by_email),
+    })
 }
 
 fn lower(column: user::Column) -> Expr {
@@ -161,6 +293,7 @@ fn lower(column: user::Column) -> Expr {
 /// not read does not exist. `Ok(None)` when the filter names no organization.
 async fn organization_named(
     db: &impl ConnectionTrait,
+    names: &OrganizationNames,
     subject: &Subject,
     filter: &ConnectionLogFilter,
 ) -> Result<Result<Option<Uuid>, FieldError>, sea_orm::DbErr> {
@@ -169,19 +302,10 @@ async fn organization_named(
         Some(OrganizationRef::Name(name)) => name,
         None => return Ok(Ok(None)),
     };
-    let scope = ReadScope::compute(subject, Action::Read, Resource::Organization);
-    let found = organization::Entity::find()
-        .filter(
-            Expr::expr(Func::lower(Expr::col(organization::Column::Name))).eq(name.to_lowercase()),
-        )
-        .filter(scope.condition(
-            Some(Expr::col((organization::Entity, organization::Column::Id))),
-            None,
-        ))
-        .one(db)
-        .await?;
-    Ok(found
-        .map(|org| Some(org.id))
+    Ok(names
+        .resolve(db, subject, name)
+        .await?
+        .map(Some)
         .ok_or_else(|| search::organization_not_found(name)))
 }
 
@@ -189,11 +313,12 @@ async fn organization_named(
 /// once in Coder's key order (the organization's first).
 async fn parse_and_resolve(
     db: &impl ConnectionTrait,
+    names: &OrganizationNames,
     subject: &Subject,
     search: &str,
 ) -> Result<(ConnectionLogFilter, Option<Uuid>), Error> {
     let (filter, mut errors) = search::parse_search_query_partially(search);
-    let organization = match organization_named(db, subject, &filter).await? {
+    let organization = match organization_named(db, names, subject, &filter).await? {
         Ok(id) => id,
         Err(unknown) => {
             errors.insert(0, unknown);
@@ -207,59 +332,53 @@ async fn parse_and_resolve(
     }
 }
 
-/// Turns the parsed filter into SQL, resolving `me` to the caller.
+/// `column = id`, or `column IN (ids)` for several.
+fn one_of(column: connection_log::Column, ids: &[Uuid]) -> Expr {
+    match ids {
+        [id] => col(column).eq(*id),
+        _ => col(column).is_in(ids.iter().copied()),
+    }
+}
+
+/// The condition `status:` adds: SSH-like rows (web rows have no session to be ongoing or
+/// completed) with or without an end. The types are literals, not bound values, so that
+/// the condition visibly implies the ongoing-sessions partial index's predicate.
+fn status_condition(status: ConnectionStatus) -> Condition {
+    let web = ConnectionType::ALL
+        .iter()
+        .filter(|t| t.is_web())
+        .map(|t| format!("'{}'", t.as_str()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let ssh_like = Expr::cust(format!("connection_logs.type NOT IN ({web})"));
+    Condition::all()
+        .add(match status {
+            ConnectionStatus::Ongoing => col(connection_log::Column::DisconnectTime).is_null(),
+            ConnectionStatus::Completed => {
+                col(connection_log::Column::DisconnectTime).is_not_null()
+            }
+        })
+        .add(ssh_like)
+}
+
+/// Turns the parsed filter into SQL.
 fn filter_condition(
-    subject: &Subject,
     filter: &ConnectionLogFilter,
     organization_id: Option<Uuid>,
+    users: &NamedUsers,
 ) -> Condition {
     let mut cond = Condition::all();
     if let Some(id) = organization_id {
         cond = cond.add(col(connection_log::Column::OrganizationId).eq(id));
     }
-    let live_user_named = |name: &str| {
-        users_where(
-            lower(user::Column::Username)
-                .eq(name.to_lowercase())
-                .and(Expr::col(user::Column::Deleted).eq(false)),
-        )
-    };
-    match &filter.workspace_owner {
-        Some(UserRef::Me) => {
-            cond = cond.add(col(connection_log::Column::WorkspaceOwnerId).eq(subject.user_id))
-        }
-        Some(UserRef::Username(name)) => {
-            cond = cond.add(
-                col(connection_log::Column::WorkspaceOwnerId).in_subquery(live_user_named(name)),
-            );
-        }
-        None => {}
-    }
-    if let Some(email) = &filter.workspace_owner_email {
-        // A deliberate difference: emails compare case-insensitively (Coder compares exactly).
-        let owners = users_where(
-            lower(user::Column::Email)
-                .eq(email.to_lowercase())
-                .and(Expr::col(user::Column::Deleted).eq(false)),
-        );
-        cond = cond.add(col(connection_log::Column::WorkspaceOwnerId).in_subquery(owners));
+    if let Some(ids) = &users.owners {
+        cond = cond.add(one_of(connection_log::Column::WorkspaceOwnerId, ids));
     }
     if let Some(kind) = filter.connection_type {
         cond = cond.add(col(connection_log::Column::Type).eq(kind.as_str()));
     }
-    match &filter.username {
-        Some(UserRef::Me) => {
-            cond = cond.add(col(connection_log::Column::UserId).eq(subject.user_id))
-        }
-        Some(UserRef::Username(name)) => {
-            cond = cond.add(col(connection_log::Column::UserId).in_subquery(live_user_named(name)));
-        }
-        None => {}
-    }
-    if let Some(email) = &filter.user_email {
-        // The requester may have been deleted since; Coder still matches them.
-        let requesters = users_where(lower(user::Column::Email).eq(email.to_lowercase()));
-        cond = cond.add(col(connection_log::Column::UserId).in_subquery(requesters));
+    if let Some(ids) = &users.requesters {
+        cond = cond.add(one_of(connection_log::Column::UserId, ids));
     }
     if let Some(after) = filter.connected_after {
         cond = cond.add(col(connection_log::Column::ConnectTime).gte(after));
@@ -274,80 +393,101 @@ fn filter_condition(
         cond = cond.add(col(connection_log::Column::ConnectionId).eq(id));
     }
     if let Some(status) = filter.status {
-        // Web events have no session to be ongoing or completed.
-        let web: Vec<&str> = ConnectionType::ALL
-            .iter()
-            .filter(|t| t.is_web())
-            .map(|t| t.as_str())
-            .collect();
-        cond = cond.add(col(connection_log::Column::Type).is_not_in(web));
-        cond = cond.add(match status {
-            ConnectionStatus::Ongoing => col(connection_log::Column::DisconnectTime).is_null(),
-            ConnectionStatus::Completed => {
-                col(connection_log::Column::DisconnectTime).is_not_null()
-            }
-        });
+        cond = cond.add(status_condition(status));
     }
     cond
 }
 
-/// A page of the log entries `subject` may read that match the search string `search`.
-/// Callers that may read nothing get an empty page, not an error. `count_cap` 0 counts
-/// exactly.
+/// Counts the rows matching `visible`: all of them, or at most `cap + 1` by counting a
+/// subquery limited to that many, which reads no more index entries than that.
+async fn count_matching(
+    db: &impl ConnectionTrait,
+    visible: Condition,
+    count: Count,
+) -> Result<u64, sea_orm::DbErr> {
+    let statement = match count {
+        Count::Skip => return Ok(0),
+        Count::Exact => Query::select()
+            .expr_as(Expr::cust("COUNT(*)"), "n")
+            .from(connection_log::Entity)
+            .cond_where(visible)
+            .to_owned(),
+        Count::Capped(cap) => {
+            let capped = Query::select()
+                .expr(Expr::val(1))
+                .from(connection_log::Entity)
+                .cond_where(visible)
+                .limit(cap.saturating_add(1))
+                .to_owned();
+            Query::select()
+                .expr_as(Expr::cust("COUNT(*)"), "n")
+                .from_subquery(capped, "capped")
+                .to_owned()
+        }
+    };
+    let row = db.query_one(&statement).await?;
+    Ok(row
+        .map(|r| r.try_get::<i64>("", "n"))
+        .transpose()?
+        .map_or(0, |n| u64::try_from(n).unwrap_or(0)))
+}
+
+/// The total the page itself tells, without a count: a page that starts at the top, or an
+/// offset page that reached the last row, knows every row before and in it.
+fn total_from_page(page: Page, rows: usize, has_next_page: bool) -> Option<u64> {
+    let rows = u64::try_from(rows).unwrap_or(u64::MAX);
+    match page {
+        _ if has_next_page => None,
+        Page::Offset { offset, .. } if offset == 0 || rows > 0 => Some(offset + rows),
+        Page::After { after: None, .. } => Some(rows),
+        _ => None,
+    }
+}
+
+/// Where the organization names a search uses are resolved.
+pub struct Lookups<'a> {
+    /// The license.
+    pub entitlements: &'a EntitlementsService,
+    /// The process's organization name memo.
+    pub organization_names: &'a OrganizationNames,
+}
+
+/// A page of the log entries `subject` may read that match the search string `search`,
+/// with the total `count` asks for. Callers that may read nothing get an empty page, not an
+/// error.
 pub async fn list(
     db: &impl ConnectionTrait,
-    entitlements: &EntitlementsService,
+    lookups: Lookups<'_>,
     subject: &Subject,
     search: &str,
     page: &PageRequest,
-    count_cap: u64,
+    count: Count,
 ) -> Result<LogPage, Error> {
     // The license gate comes before any input check, as Coder's route middleware does.
-    entitlements.require(FeatureName::ConnectionLog)?;
+    lookups.entitlements.require(FeatureName::ConnectionLog)?;
     let page = Page::parse(page)?;
     let has_previous_page = matches!(page, Page::Offset { offset, .. } if offset > 0);
+    let empty = LogPage {
+        has_previous_page,
+        total_count: (count != Count::Skip).then_some(0),
+        ..LogPage::default()
+    };
     let scope = ReadScope::compute(subject, Action::Read, Resource::ConnectionLog);
-    let (filter, organization_id) = parse_and_resolve(db, subject, search).await?;
-    let condition = filter_condition(subject, &filter, organization_id);
+    let (filter, organization_id) =
+        parse_and_resolve(db, lookups.organization_names, subject, search).await?;
     if scope.is_nothing() {
-        return Ok(LogPage {
-            has_previous_page,
-            ..LogPage::default()
-        });
+        return Ok(empty);
+    }
+    let users = named_users(db, subject, &filter).await?;
+    if users.names_nobody() {
+        return Ok(empty);
     }
     let visible = Condition::all()
         .add(scope.condition(Some(col(connection_log::Column::OrganizationId)), None))
-        .add(condition);
-
-    let matching = connection_log::Entity::find().filter(visible.clone());
-    let total_count = if count_cap == 0 {
-        matching.count(db).await?
-    } else {
-        // Count at most cap + 1 rows: "2,000+" needs no full scan.
-        let capped = Query::select()
-            .expr(Expr::val(1))
-            .from(connection_log::Entity)
-            .cond_where(visible.clone())
-            .limit(count_cap + 1)
-            .to_owned();
-        let statement = Query::select()
-            .expr_as(Expr::cust("COUNT(*)"), "n")
-            .from_subquery(capped, "capped")
-            .to_owned();
-        let row = db.query_one(&statement).await?;
-        row.map(|r| r.try_get::<i64>("", "n"))
-            .transpose()?
-            .map_or(0, |n| u64::try_from(n).unwrap_or(0))
-    };
-    if total_count == 0 {
-        return Ok(LogPage {
-            has_previous_page,
-            ..LogPage::default()
-        });
-    }
+        .add(filter_condition(&filter, organization_id, &users));
 
     let ordered = connection_log::Entity::find()
-        .filter(visible)
+        .filter(visible.clone())
         .order_by_desc(connection_log::Column::ConnectTime)
         .order_by_desc(connection_log::Column::Id);
     let (rows, has_next_page) = match page {
@@ -358,7 +498,7 @@ pub async fn list(
         Page::After { after, first } => {
             let keyed = match after {
                 // A row-value comparison, not the equivalent OR: both engines seek the
-                // (connect_time, id) index to it, so a deep page costs what the first does.
+                // (…, connect_time, id) index to it, so a deep page costs what the first does.
                 Some((time, id)) => ordered.filter(
                     Expr::tuple([
                         col(connection_log::Column::ConnectTime),
@@ -371,6 +511,15 @@ pub async fn list(
             let rows = keyed.limit(first + 1).all(db).await?;
             split_extra(rows, first)
         }
+    };
+    let total_count = match count {
+        Count::Skip => None,
+        _ => Some(
+            count.limit(match total_from_page(page, rows.len(), has_next_page) {
+                Some(total) => total,
+                None => count_matching(db, visible, count).await?,
+            }),
+        ),
     };
     Ok(LogPage {
         rows,

@@ -4,6 +4,7 @@
 mod api_keys;
 mod groups;
 pub mod login_throttle;
+mod organization_names;
 mod organizations;
 mod password;
 mod users;
@@ -19,6 +20,7 @@ pub use api_keys::{
 pub use groups::{
     CreateGroup, UpdateGroup, create_group, get_group, group_members, list_groups, update_group,
 };
+pub use organization_names::OrganizationNames;
 pub use organizations::{
     AddMember, CreateOrganization, add_member, create_organization, get_organization, list_members,
     list_organizations, member_roles, memberships_of, remove_member, update_member_roles,

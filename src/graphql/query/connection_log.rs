@@ -5,7 +5,10 @@ use std::collections::HashSet;
 use async_graphql::{Context, Object};
 
 use crate::{
-    domain::connection_log::{self, query::PageRequest},
+    domain::connection_log::{
+        self,
+        query::{Count, Lookups, PageRequest},
+    },
     graphql::{
         context::ContextExt,
         error::Result,
@@ -87,9 +90,20 @@ impl ConnectionLogQuery {
     ) -> Result<ConnectionLogConnection> {
         let state = ctx.state()?;
         let cap = state.connection_log_count_cap;
+        let selection = ctx.look_ahead();
+        // Only what the selection reads is computed: no count without `totalCount`, no
+        // cursors without `edges`, no copies of rows for a list not asked for.
+        let count = if selection.field("totalCount").exists() {
+            Count::with_cap(cap)
+        } else {
+            Count::Skip
+        };
         let result = connection_log::query::list(
             &state.db,
-            &state.entitlements,
+            Lookups {
+                entitlements: &state.entitlements,
+                organization_names: &state.organization_names,
+            },
             ctx.subject()?,
             &filter,
             &PageRequest {
@@ -98,29 +112,41 @@ impl ConnectionLogQuery {
                 first,
                 after,
             },
-            cap,
+            count,
         )
         .await?;
         preload_related(ctx, &result.rows).await?;
-        let edges: Vec<ConnectionLogEdge> = result
-            .rows
-            .iter()
-            .map(|row| ConnectionLogEdge {
-                cursor: connection_log::query::encode_cursor(row),
-                node: ConnectionLog(row.clone()),
-            })
-            .collect();
         let page_info = PageInfo {
             has_next_page: result.has_next_page,
             has_previous_page: result.has_previous_page,
-            start_cursor: edges.first().map(|e| e.cursor.clone()),
-            end_cursor: edges.last().map(|e| e.cursor.clone()),
+            start_cursor: result
+                .rows
+                .first()
+                .map(connection_log::query::encode_cursor),
+            end_cursor: result.rows.last().map(connection_log::query::encode_cursor),
+        };
+        let edges = if selection.field("edges").exists() {
+            result
+                .rows
+                .iter()
+                .map(|row| ConnectionLogEdge {
+                    cursor: connection_log::query::encode_cursor(row),
+                    node: ConnectionLog(row.clone()),
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let nodes = if selection.field("nodes").exists() {
+            result.rows.into_iter().map(ConnectionLog).collect()
+        } else {
+            Vec::new()
         };
         Ok(ConnectionLogConnection {
-            nodes: result.rows.into_iter().map(ConnectionLog).collect(),
+            nodes,
             edges,
             page_info,
-            total_count: i32::try_from(result.total_count).unwrap_or(i32::MAX),
+            total_count: i32::try_from(result.total_count.unwrap_or(0)).unwrap_or(i32::MAX),
             count_cap: i32::try_from(cap).unwrap_or(i32::MAX),
         })
     }

@@ -1,0 +1,249 @@
+//! What a connection-log request costs in SQL statements: a fixed number per page whatever
+//! its size, nested objects only when selected, a count only when `totalCount` is selected
+//! and the page cannot tell it, and organization names resolved once per process.
+
+use chrono::Duration;
+use devplane::clock::Clock;
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::{
+    connection_log_cases::{gql_ok, workspace_with_agent},
+    helpers::TestApp,
+    helpers::{MAIN_TF, create_template},
+};
+
+/// The `devplane_db_statements_total` counter of successful statements.
+async fn statements(app: &TestApp) -> u64 {
+    let text = app.metrics_text().await;
+    text.lines()
+        .find(|l| l.starts_with("devplane_db_statements_total{failed=\"false\"}"))
+        .and_then(|l| l.rsplit(' ').next())
+        .and_then(|n| n.parse().ok())
+        .expect("statement counter")
+}
+
+/// A server with a licensed admin and `rows` web entries a minute apart on one workspace,
+/// requested in turn by `requesters` fresh users; returns the app, the admin's token and
+/// the organization.
+async fn with_entries(rows: i64, requesters: usize, flags: &[&str]) -> (TestApp, String, String) {
+    use sea_orm::{ActiveModelTrait, ActiveValue::Set};
+    let flags: Vec<&str> = ["--provisioner-daemons", "0"]
+        .into_iter()
+        .chain(flags.iter().copied())
+        .collect();
+    let app = TestApp::spawn_with(&flags).await;
+    let admin = app.create_first_user().await;
+    app.install_premium_license(&admin).await;
+    let org = app.default_org(&admin).await;
+    let (template, _) = create_template(&app, &admin, &org, "docker", MAIN_TF, json!({})).await;
+    let (ws, _, _) = workspace_with_agent(&app, &admin, &template, "ws", &admin).await;
+    let mut users = Vec::new();
+    for n in 0..requesters {
+        let (id, _) = app.create_user(&admin, &format!("u{n}"), &[]).await;
+        users.push(id.parse::<Uuid>().expect("uuid"));
+    }
+    let owner: Uuid = gql_ok(&app, &admin, "{ viewer { id } }", json!({})).await["viewer"]["id"]
+        .as_str()
+        .expect("id")
+        .parse()
+        .expect("uuid");
+    let now = app.clock.now();
+    for n in 0..rows {
+        devplane::entity::connection_log::ActiveModel {
+            id: Set(Uuid::new_v4()),
+            connect_time: Set(now - Duration::minutes(n)),
+            organization_id: Set(org.parse().expect("uuid")),
+            workspace_owner_id: Set(owner),
+            workspace_id: Set(ws.parse().expect("uuid")),
+            workspace_name: Set("ws".into()),
+            agent_name: Set("main".into()),
+            r#type: Set("workspace_app".into()),
+            ip: Set(Some("10.0.0.1".into())),
+            code: Set(Some(200)),
+            user_agent: Set(Some("test".into())),
+            user_id: Set(Some(
+                users[usize::try_from(n).expect("small") % users.len()],
+            )),
+            slug_or_port: Set(Some("app".into())),
+            connection_id: Set(None),
+            disconnect_time: Set(None),
+            disconnect_reason: Set(None),
+        }
+        .insert(&app.db)
+        .await
+        .expect("row");
+    }
+    (app, admin, org)
+}
+
+/// The statements one request costs, and its data.
+async fn cost(
+    app: &TestApp,
+    token: &str,
+    query: &str,
+    variables: serde_json::Value,
+) -> (u64, serde_json::Value) {
+    let before = statements(app).await;
+    let data = app.gql(query, variables, Some(token)).await.data().clone();
+    (statements(app).await - before, data)
+}
+
+#[tokio::test]
+async fn a_page_costs_the_same_statements_whatever_its_size() {
+    let (app, admin, _) = with_entries(120, 5, &[]).await;
+    let page = "query($limit: Int) { connectionLogs(limit: $limit) { totalCount nodes { id organization { name } workspaceOwner { username } webInfo { user { username } } } } }";
+    let mut costs = Vec::new();
+    for limit in [10, 100] {
+        let before = statements(&app).await;
+        let response = app.gql(page, json!({ "limit": limit }), Some(&admin)).await;
+        assert_eq!(
+            response.data()["connectionLogs"]["nodes"]
+                .as_array()
+                .expect("nodes")
+                .len(),
+            limit
+        );
+        costs.push(statements(&app).await - before);
+    }
+    assert_eq!(
+        costs[0], costs[1],
+        "a page of 100 costs what a page of 10 costs: {costs:?}"
+    );
+    assert!(
+        costs[1] <= 10,
+        "a handful of statements per page: {costs:?}"
+    );
+    // Organizations and users are loaded only when the query selects them: one statement
+    // each, here through edges as well as nodes.
+    let (bare, _) = cost(
+        &app,
+        &admin,
+        "{ connectionLogs(limit: 50) { nodes { id ip } } }",
+        json!({}),
+    )
+    .await;
+    let (orgs, _) = cost(
+        &app,
+        &admin,
+        "{ connectionLogs(limit: 50) { edges { node { organization { name } } } } }",
+        json!({}),
+    )
+    .await;
+    let (all, _) = cost(&app, &admin, "{ connectionLogs(limit: 50) { nodes { id } edges { node { workspaceOwner { username } webInfo { user { username } } organization { id } } } } }", json!({})).await;
+    assert_eq!((orgs - bare, all - bare), (1, 2), "{bare} {orgs} {all}");
+}
+
+#[tokio::test]
+async fn the_total_is_counted_only_when_selected_and_not_told_by_the_page() {
+    let (app, admin, _) = with_entries(120, 3, &[]).await;
+    let page = "query($limit: Int, $offset: Int, $first: Int, $after: String) { \
+        connectionLogs(limit: $limit, offset: $offset, first: $first, after: $after) { \
+        nodes { id } pageInfo { endCursor hasNextPage } } }";
+    let counted = "query($limit: Int, $offset: Int, $first: Int, $after: String) { \
+        connectionLogs(limit: $limit, offset: $offset, first: $first, after: $after) { \
+        totalCount nodes { id } pageInfo { endCursor hasNextPage } } }";
+    let (bare, data) = cost(&app, &admin, page, json!({ "limit": 10 })).await;
+    let cursor = data["connectionLogs"]["pageInfo"]["endCursor"].clone();
+    let total = |data: &serde_json::Value| data["connectionLogs"]["totalCount"].clone();
+
+    // A page with more after it needs the count, and only when totalCount is selected.
+    let (n, data) = cost(&app, &admin, counted, json!({ "limit": 10 })).await;
+    assert_eq!((n, total(&data)), (bare + 1, json!(120)));
+    let (n, data) = cost(
+        &app,
+        &admin,
+        "{ connectionLogs(limit: 10) { countCap nodes { id } } }",
+        json!({}),
+    )
+    .await;
+    assert_eq!(
+        (n, data["connectionLogs"]["countCap"].clone()),
+        (bare, json!(2000))
+    );
+    let (n, _) = cost(&app, &admin, page, json!({ "first": 10, "after": cursor })).await;
+    assert_eq!(n, bare, "a cursor page without totalCount runs no count");
+    let (n, data) = cost(
+        &app,
+        &admin,
+        counted,
+        json!({ "first": 10, "after": cursor }),
+    )
+    .await;
+    assert_eq!((n, total(&data)), (bare + 1, json!(120)));
+
+    // A first page holding every row, and an offset page reaching the last row, tell the
+    // total themselves.
+    let (n, data) = cost(&app, &admin, counted, json!({ "limit": 500 })).await;
+    assert_eq!((n, total(&data)), (bare, json!(120)));
+    let (n, data) = cost(&app, &admin, counted, json!({ "first": 500 })).await;
+    assert_eq!((n, total(&data)), (bare, json!(120)));
+    let (n, data) = cost(&app, &admin, counted, json!({ "limit": 10, "offset": 115 })).await;
+    assert_eq!(
+        (
+            n,
+            total(&data),
+            data["connectionLogs"]["nodes"].as_array().map(Vec::len)
+        ),
+        (bare, json!(120), Some(5))
+    );
+    // Past the end the page is empty and cannot tell: the count runs.
+    let (n, data) = cost(&app, &admin, counted, json!({ "limit": 10, "offset": 200 })).await;
+    assert_eq!((n, total(&data)), (bare + 1, json!(120)));
+}
+
+#[tokio::test]
+async fn the_total_stops_at_the_cap_whether_counted_or_told() {
+    let (app, admin, _) = with_entries(12, 2, &["--connection-log-count-cap", "5"]).await;
+    let counted = "query($limit: Int, $offset: Int) { connectionLogs(limit: $limit, offset: $offset) { totalCount countCap nodes { id } } }";
+    for (limit, offset) in [(10, 0), (500, 0), (3, 9)] {
+        let data = gql_ok(
+            &app,
+            &admin,
+            counted,
+            json!({ "limit": limit, "offset": offset }),
+        )
+        .await;
+        assert_eq!(
+            (
+                data["connectionLogs"]["totalCount"].clone(),
+                data["connectionLogs"]["countCap"].clone()
+            ),
+            (json!(6), json!(5)),
+            "limit {limit} offset {offset}: cap + 1 means more than the cap"
+        );
+    }
+}
+
+#[tokio::test]
+async fn organization_names_resolve_once_and_still_only_for_those_who_may_see_them() {
+    let (app, admin, _) = with_entries(3, 1, &[]).await;
+    let other = gql_ok(
+        &app,
+        &admin,
+        "mutation { createOrganization(input: {name: \"acme\"}) { id } }",
+        json!({}),
+    )
+    .await;
+    assert!(other["createOrganization"]["id"].is_string());
+    let query = "query($f: String!) { connectionLogs(filter: $f) { nodes { id } } }";
+    let (first, _) = cost(&app, &admin, query, json!({ "f": "organization:acme" })).await;
+    let (again, _) = cost(&app, &admin, query, json!({ "f": "organization:ACME" })).await;
+    assert_eq!(
+        again + 1,
+        first,
+        "the second search by name needs no lookup"
+    );
+
+    // A user who is not a member of acme may still not name it; the remembered name
+    // changes nothing.
+    let (_, member) = app.create_user(&admin, "dev", &[]).await;
+    let refused = app
+        .gql(query, json!({ "f": "organization:acme" }), Some(&member))
+        .await;
+    assert_eq!(refused.error_code(), "BAD_USER_INPUT");
+    assert_eq!(
+        refused.validations()[0]["detail"],
+        "Query param \"organization\" has invalid value: organization \"acme\" either does not exist, or you are unauthorized to view it"
+    );
+}
