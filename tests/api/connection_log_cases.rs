@@ -351,16 +351,6 @@ async fn empty_log_and_invalid_paging() {
     assert_eq!(negative.validations()[0]["field"], "limit");
 }
 
-/// The `devplane_db_statements_total` counter of successful statements.
-async fn statements(app: &TestApp) -> u64 {
-    let text = app.metrics_text().await;
-    text.lines()
-        .find(|l| l.starts_with("devplane_db_statements_total{failed=\"false\"}"))
-        .and_then(|l| l.rsplit(' ').next())
-        .and_then(|n| n.parse().ok())
-        .expect("statement counter")
-}
-
 #[tokio::test]
 async fn a_page_costs_the_same_statements_whatever_its_size() {
     use sea_orm::{ActiveModelTrait, ActiveValue::Set};
@@ -409,7 +399,7 @@ async fn a_page_costs_the_same_statements_whatever_its_size() {
     let page = "query($limit: Int) { connectionLogs(limit: $limit) { totalCount nodes { id organization { name } workspaceOwner { username } webInfo { user { username } } } } }";
     let mut costs = Vec::new();
     for limit in [10, 100] {
-        let before = statements(&app).await;
+        let before = app.statements().await;
         let response = app.gql(page, json!({ "limit": limit }), Some(&admin)).await;
         assert_eq!(
             response.data()["connectionLogs"]["nodes"]
@@ -418,7 +408,7 @@ async fn a_page_costs_the_same_statements_whatever_its_size() {
                 .len(),
             limit
         );
-        costs.push(statements(&app).await - before);
+        costs.push(app.statements().await - before);
     }
     assert_eq!(
         costs[0], costs[1],
@@ -434,9 +424,9 @@ async fn a_page_costs_the_same_statements_whatever_its_size() {
         let app = &app;
         let admin = &admin;
         async move {
-            let before = statements(app).await;
+            let before = app.statements().await;
             app.gql(query, json!({}), Some(admin)).await.data();
-            statements(app).await - before
+            app.statements().await - before
         }
     };
     let bare = cost("{ connectionLogs(limit: 50) { nodes { id ip } } }").await;
