@@ -98,6 +98,9 @@ pub fn resolve_url(config: &DatabaseConfig) -> Result<String, Error> {
     Ok(format!("sqlite://{DEFAULT_SQLITE_PATH}?mode=rwc"))
 }
 
+/// How long a pooled connection may sit idle before it is checked on its next use.
+const IDLE_BEFORE_PING: Duration = Duration::from_secs(30);
+
 /// Opens a pool for `url`, tuned for its engine. On PostgreSQL, fails within a few seconds
 /// with the cause when the server cannot be reached.
 pub async fn connect(url: &str, max_connections: Option<u32>) -> Result<DatabaseConnection, Error> {
@@ -111,6 +114,10 @@ pub async fn connect(url: &str, max_connections: Option<u32>) -> Result<Database
         .sqlx_logging(false)
         .sqlx_slow_statements_logging_settings(log::LevelFilter::Warn, Duration::from_secs(1))
         .acquire_timeout(ACQUIRE_TIMEOUT)
+        // The pool pings every connection it hands out by default: a round trip more for
+        // each statement. Connections in steady use are known to be alive; only one idle
+        // long enough for a server, proxy or firewall to have dropped it is checked.
+        .test_before_acquire_if_idle_for(IDLE_BEFORE_PING)
         .max_connections(max_connections.unwrap_or(if is_sqlite { 1 } else { 10 }));
     if is_sqlite {
         options.map_sqlx_sqlite_opts(|opts| {

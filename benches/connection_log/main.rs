@@ -13,6 +13,9 @@
 //!
 //! Run: `cargo bench --bench connection_log` (SQLite), and with
 //! `DEVPLANE_BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres` for PostgreSQL.
+//! `DEVPLANE_BENCH_KEEP=1` keeps the PostgreSQL database afterwards, for `EXPLAIN`;
+//! `DEVPLANE_BENCH_PERF=<dir>` records the server's CPU profile (Linux `perf`) during the
+//! 8-client phases into `<dir>/first-page.perf.data` and `<dir>/viewer.perf.data`.
 
 mod measure;
 mod seed;
@@ -88,6 +91,10 @@ impl BenchDatabase {
     }
 
     async fn drop_database(&self) {
+        if std::env::var_os("DEVPLANE_BENCH_KEEP").is_some() {
+            println!("kept the database: {}", self.url);
+            return;
+        }
         if let Some((admin, name)) = &self.admin
             && let Ok(db) = Database::connect(admin).await
         {
@@ -373,6 +380,13 @@ async fn run() {
         let (server, token2) = (capped.clone(), token.clone());
         let statements = capped.statements().await;
         let cpu = capped.cpu_seconds();
+        let profile = std::env::var_os("DEVPLANE_BENCH_PERF").map(|dir| {
+            let name = if query == FIRST_PAGE { "first-page" } else { "viewer" };
+            capped.profile(
+                &std::path::Path::new(&dir).join(format!("{name}.perf.data")),
+                LOAD.as_secs() - 1,
+            )
+        });
         let done = load(8, LOAD, move || {
             let (server, token, variables) = (server.clone(), token2.clone(), variables.clone());
             async move {
@@ -383,6 +397,9 @@ async fn run() {
         .await;
         let cpu = capped.cpu_seconds() - cpu;
         let statements = capped.statements().await - statements;
+        if let Some(mut perf) = profile {
+            perf.wait().ok();
+        }
         println!(
             "8 clients, {label}: {:.0} requests/s, server CPU {:.3} ms per request, {:.2} SQL statements per request",
             done as f64 / LOAD.as_secs_f64(),

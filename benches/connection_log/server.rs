@@ -41,6 +41,8 @@ impl Server {
             .arg(keys_file)
             .args(["--connection-log-count-cap", &count_cap.to_string()])
             .args(["--log-level", "warn"])
+            // The load phases open 64 connections at once from one address.
+            .args(["--max-pending-connections-per-client", "256"])
             .stdout(Stdio::null())
             .spawn()
             .expect("the devplane binary starts");
@@ -87,6 +89,20 @@ impl Server {
             .json::<Value>()
             .await
             .expect("json")
+    }
+
+    /// Records a CPU profile of the server with `perf` for `seconds` into `path`, in the
+    /// background; wait on the returned child.
+    pub fn profile(&self, path: &Path, seconds: u64) -> Child {
+        Command::new("perf")
+            .args(["record", "-e", "cpu-clock", "-F", "499", "--call-graph", "dwarf,16384"])
+            .args(["-p", &self.child.id().to_string(), "-o"])
+            .arg(path)
+            .args(["--", "sleep", &seconds.to_string()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("perf starts")
     }
 
     /// User plus system CPU time the server has used so far, in seconds.

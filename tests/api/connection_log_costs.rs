@@ -13,16 +13,6 @@ use crate::{
     helpers::{MAIN_TF, create_template},
 };
 
-/// The `devplane_db_statements_total` counter of successful statements.
-async fn statements(app: &TestApp) -> u64 {
-    let text = app.metrics_text().await;
-    text.lines()
-        .find(|l| l.starts_with("devplane_db_statements_total{failed=\"false\"}"))
-        .and_then(|l| l.rsplit(' ').next())
-        .and_then(|n| n.parse().ok())
-        .expect("statement counter")
-}
-
 /// A server with a licensed admin and `rows` web entries a minute apart on one workspace,
 /// requested in turn by `requesters` fresh users; returns the app, the admin's token and
 /// the organization.
@@ -84,9 +74,9 @@ async fn cost(
     query: &str,
     variables: serde_json::Value,
 ) -> (u64, serde_json::Value) {
-    let before = statements(app).await;
+    let before = app.statements().await;
     let data = app.gql(query, variables, Some(token)).await.data().clone();
-    (statements(app).await - before, data)
+    (app.statements().await - before, data)
 }
 
 #[tokio::test]
@@ -95,7 +85,7 @@ async fn a_page_costs_the_same_statements_whatever_its_size() {
     let page = "query($limit: Int) { connectionLogs(limit: $limit) { totalCount nodes { id organization { name } workspaceOwner { username } webInfo { user { username } } } } }";
     let mut costs = Vec::new();
     for limit in [10, 100] {
-        let before = statements(&app).await;
+        let before = app.statements().await;
         let response = app.gql(page, json!({ "limit": limit }), Some(&admin)).await;
         assert_eq!(
             response.data()["connectionLogs"]["nodes"]
@@ -104,7 +94,7 @@ async fn a_page_costs_the_same_statements_whatever_its_size() {
                 .len(),
             limit
         );
-        costs.push(statements(&app).await - before);
+        costs.push(app.statements().await - before);
     }
     assert_eq!(
         costs[0], costs[1],

@@ -630,6 +630,17 @@ impl TestApp {
             .expect("text")
     }
 
+    /// The `devplane_db_statements_total` counter of successful statements. Background jobs
+    /// count too: a test that measures requests keeps them from running meanwhile.
+    pub async fn statements(&self) -> u64 {
+        let text = self.metrics_text().await;
+        text.lines()
+            .find(|l| l.starts_with("devplane_db_statements_total{failed=\"false\"}"))
+            .and_then(|l| l.rsplit(' ').next())
+            .and_then(|n| n.parse().ok())
+            .expect("statement counter")
+    }
+
     /// Sends a GraphQL request as an external provisioner, with its `Coder-Provisioner-Key`.
     pub async fn as_provisioner(&self, key: &str, query: &str, variables: Value) -> Value {
         self.client

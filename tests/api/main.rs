@@ -7,6 +7,7 @@ mod helpers;
 mod activity;
 mod agent_lifecycle;
 mod auth;
+mod auth_statements;
 mod background_jobs;
 mod build_jobs;
 mod cli;

@@ -3,8 +3,9 @@
 
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
-    QueryOrder,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait,
+    FromQueryResult, IdenStatic, Iterable, JoinType, QueryFilter, QueryOrder, QueryResult,
+    QuerySelect, SelectModel, Selector,
 };
 use subtle::ConstantTimeEq;
 
@@ -18,6 +19,7 @@ use crate::{
     },
     entity::{
         api_key::{self, ApiKeyLoginType},
+        organization_member,
         user::{self, UserStatus},
     },
 };
@@ -136,9 +138,81 @@ pub struct Authentication {
     pub subject: Subject,
 }
 
+/// The prefix of the user's columns in [`key_rows`], which selects them next to the key's.
+const USER_PREFIX: &str = "user_";
+/// The alias of a membership's organization id in [`key_rows`].
+const MEMBER_ORGANIZATION: &str = "member_organization_id";
+/// The alias of a membership's roles in [`key_rows`].
+const MEMBER_ROLES: &str = "member_roles";
+
+/// One row of [`key_rows`]: the key, its user (absent when the row is gone) and one of the
+/// user's memberships (absent when it has none).
+struct KeyRow {
+    key: api_key::Model,
+    user: Option<user::Model>,
+    membership: Option<(uuid::Uuid, serde_json::Value)>,
+}
+
+impl FromQueryResult for KeyRow {
+    fn from_query_result(row: &QueryResult, pre: &str) -> Result<Self, DbErr> {
+        let key = api_key::Model::from_query_result(row, pre)?;
+        // The outer joins found nothing exactly when the joined id is NULL. Deciding on the id
+        // alone, rather than on whether the whole model decodes, keeps a decoding error an
+        // error instead of passing it off as a missing user.
+        let user = match row.try_get::<Option<uuid::Uuid>>(pre, &format!("{USER_PREFIX}id"))? {
+            Some(_) => Some(user::Model::from_query_result(
+                row,
+                &format!("{pre}{USER_PREFIX}"),
+            )?),
+            None => None,
+        };
+        let membership = match row.try_get::<Option<uuid::Uuid>>(pre, MEMBER_ORGANIZATION)? {
+            Some(organization_id) => Some((organization_id, row.try_get(pre, MEMBER_ROLES)?)),
+            None => None,
+        };
+        Ok(KeyRow {
+            key,
+            user,
+            membership,
+        })
+    }
+}
+
+/// The key `id` with its user and the user's memberships, one row per membership (one row
+/// with no membership when it has none, none when the key is unknown): authentication's one
+/// statement.
+fn key_rows(id: &str) -> Selector<SelectModel<KeyRow>> {
+    let mut select = api_key::Entity::find_by_id(id.to_owned())
+        .join(
+            JoinType::LeftJoin,
+            api_key::Entity::belongs_to(user::Entity)
+                .from(api_key::Column::UserId)
+                .to(user::Column::Id)
+                .into(),
+        )
+        .join_rev(
+            JoinType::LeftJoin,
+            organization_member::Entity::belongs_to(user::Entity)
+                .from(organization_member::Column::UserId)
+                .to(user::Column::Id)
+                .into(),
+        );
+    for column in user::Column::iter() {
+        select = select.column_as(column, format!("{USER_PREFIX}{}", column.as_str()));
+    }
+    select
+        .column_as(
+            organization_member::Column::OrganizationId,
+            MEMBER_ORGANIZATION,
+        )
+        .column_as(organization_member::Column::Roles, MEMBER_ROLES)
+        .into_model::<KeyRow>()
+}
+
 /// Turns a presented token into its user and [`Subject`], refusing malformed, unknown and
-/// expired tokens and suspended or deleted users. A deleted token is unknown, so it stops
-/// working on the next request.
+/// expired tokens and suspended or deleted users. One statement reads the key, the user and
+/// its memberships, and nothing is cached between requests, so a deleted token, a suspended
+/// or deleted user and changed roles all take effect on the next request.
 pub async fn authenticate(
     db: &impl ConnectionTrait,
     now: DateTime<Utc>,
@@ -148,9 +222,13 @@ pub async fn authenticate(
         .split_once('-')
         .filter(|(id, secret)| id.len() == ID_LEN && secret.len() == SECRET_LEN)
         .ok_or(Error::Unauthenticated("Invalid API key format."))?;
-    let key = api_key::Entity::find_by_id(id.to_owned())
-        .one(db)
-        .await?
+    let mut rows = key_rows(id).all(db).await?.into_iter();
+    let KeyRow {
+        key,
+        user,
+        membership,
+    } = rows
+        .next()
         .ok_or(Error::Unauthenticated("API key is invalid."))?;
     let presented = hash_secret(secret);
     if !bool::from(presented.as_bytes().ct_eq(key.hashed_secret.as_bytes())) {
@@ -159,14 +237,17 @@ pub async fn authenticate(
     if now >= key.expires_at {
         return Err(Error::Unauthenticated("API key expired."));
     }
-    let user = user::Entity::find_by_id(key.user_id)
-        .filter(user::Column::Deleted.eq(false))
-        .one(db)
-        .await?
+    let user = user
+        .filter(|user| !user.deleted)
         .ok_or(Error::Unauthenticated("API key is invalid."))?;
     if user.status == UserStatus::Suspended {
         return Err(Error::Suspended);
     }
+    // Written in the request, and only when stale: that is at most once a minute per key,
+    // so nearly every request runs the one statement above. A spawned task would not make
+    // those rare requests noticeably faster, and it would contend for SQLite's single
+    // connection unseen, be cut off at shutdown, and leave a client that reads its token
+    // right after a request racing the write.
     if now - key.last_used_at >= LAST_USED_GRANULARITY {
         api_key::Entity::update_many()
             .col_expr(api_key::Column::LastUsedAt, now.into())
@@ -175,7 +256,10 @@ pub async fn authenticate(
             .await?;
         users::touch_last_seen(db, user.id, now).await?;
     }
-    let subject = users::subject_for(db, &user).await?;
+    let memberships = membership
+        .into_iter()
+        .chain(rows.filter_map(|row| row.membership));
+    let subject = users::subject_from(&user, memberships);
     Ok(Authentication {
         key_id: key.id,
         user,

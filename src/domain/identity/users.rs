@@ -499,14 +499,28 @@ pub async fn subject_for(db: &impl ConnectionTrait, user: &user::Model) -> Resul
         .filter(organization_member::Column::UserId.eq(user.id))
         .all(db)
         .await?;
+    Ok(subject_from(
+        user,
+        memberships
+            .into_iter()
+            .map(|m| (m.organization_id, m.roles)),
+    ))
+}
+
+/// Builds a user's [`Subject`] from memberships already loaded, as (organization id, stored
+/// roles) pairs.
+pub(super) fn subject_from(
+    user: &user::Model,
+    memberships: impl IntoIterator<Item = (Uuid, serde_json::Value)>,
+) -> Subject {
     let org_roles: BTreeMap<Uuid, Vec<OrgRole>> = memberships
         .into_iter()
-        .map(|m| (m.organization_id, parse_roles(&m.roles)))
+        .map(|(organization_id, roles)| (organization_id, parse_roles(&roles)))
         .collect();
-    Ok(Subject {
+    Subject {
         user_id: user.id,
         site_roles: site_roles_of(user),
         org_roles,
         name: user.username.clone(),
-    })
+    }
 }

@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    EntityTrait, QueryFilter, QuerySelect, TransactionTrait,
+    EntityTrait, JoinType, QueryFilter, QuerySelect, TransactionTrait,
 };
 use uuid::Uuid;
 
@@ -58,23 +58,25 @@ pub async fn create_agent_token(
     Ok((active.update(db).await?, token))
 }
 
-/// The agent (and its live workspace) a token belongs to.
+/// The agent (and its live workspace) a token belongs to, read in one statement since every
+/// agent request pays for it.
 pub async fn authenticate_agent(
     db: &impl ConnectionTrait,
     token: &str,
 ) -> Result<Option<(workspace_agent::Model, workspace::Model)>> {
-    let Some(agent) = workspace_agent::Entity::find()
+    Ok(workspace_agent::Entity::find()
         .filter(workspace_agent::Column::TokenHash.eq(sha256_hex(token.trim().as_bytes())))
-        .one(db)
-        .await?
-    else {
-        return Ok(None);
-    };
-    let ws = workspace::Entity::find_by_id(agent.workspace_id)
+        .join(
+            JoinType::InnerJoin,
+            workspace_agent::Entity::belongs_to(workspace::Entity)
+                .from(workspace_agent::Column::WorkspaceId)
+                .to(workspace::Column::Id)
+                .into(),
+        )
         .filter(workspace::Column::Deleted.eq(false))
+        .select_two_required(workspace::Entity)
         .one(db)
-        .await?;
-    Ok(ws.map(|ws| (agent, ws)))
+        .await?)
 }
 
 /// Records the lifecycle state agent `agent_id` reports and returns the agent. Refused
