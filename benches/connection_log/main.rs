@@ -319,7 +319,12 @@ async fn run() {
 
     let capped = Server::start(&database.url, &keys_file, workloads::CAP).await;
     let (token, admin, agent_token, ingest_workspace) = prepare(&capped, &secret).await;
-    let db = Database::connect(&database.url).await.expect("bench pool");
+    // The floor's pool is configured as the server's: no ping before each statement.
+    let mut options = sea_orm::ConnectOptions::new(database.url.clone());
+    options
+        .sqlx_logging(false)
+        .test_before_acquire_if_idle_for(Duration::from_secs(30));
+    let db = Database::connect(options).await.expect("bench pool");
     let engine = if database.admin.is_some() {
         "PostgreSQL"
     } else {
@@ -381,7 +386,11 @@ async fn run() {
         let statements = capped.statements().await;
         let cpu = capped.cpu_seconds();
         let profile = std::env::var_os("DEVPLANE_BENCH_PERF").map(|dir| {
-            let name = if query == FIRST_PAGE { "first-page" } else { "viewer" };
+            let name = if query == FIRST_PAGE {
+                "first-page"
+            } else {
+                "viewer"
+            };
             capped.profile(
                 &std::path::Path::new(&dir).join(format!("{name}.perf.data")),
                 LOAD.as_secs() - 1,

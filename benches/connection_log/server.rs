@@ -95,7 +95,15 @@ impl Server {
     /// background; wait on the returned child.
     pub fn profile(&self, path: &Path, seconds: u64) -> Child {
         Command::new("perf")
-            .args(["record", "-e", "cpu-clock", "-F", "499", "--call-graph", "dwarf,16384"])
+            .args([
+                "record",
+                "-e",
+                "cpu-clock",
+                "-F",
+                "499",
+                "--call-graph",
+                "dwarf,16384",
+            ])
             .args(["-p", &self.child.id().to_string(), "-o"])
             .arg(path)
             .args(["--", "sleep", &seconds.to_string()])

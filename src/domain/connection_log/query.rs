@@ -122,13 +122,47 @@ impl Count {
 pub struct LogPage {
     /// The rows, newest first.
     pub rows: Vec<connection_log::Model>,
-    /// Rows matching in all (capped at `cap + 1` with [`Count::Capped`]); `None` when no
-    /// count was asked for.
-    pub total_count: Option<u64>,
+    /// Rows matching in all (capped at `cap + 1` with [`Count::Capped`]), when asked for.
+    pub total: Total,
     /// Whether rows follow this page.
     pub has_next_page: bool,
     /// Whether rows precede this page (false when unknown, for cursor pages).
     pub has_previous_page: bool,
+}
+
+/// The total of a page: known, not asked for, or a count still to run.
+#[derive(Debug, Clone, Default)]
+pub enum Total {
+    /// No count was asked for.
+    #[default]
+    NotAsked,
+    /// The page told it, or nothing can match.
+    Known(u64),
+    /// The count query, left for the caller to run alongside whatever else it loads for the
+    /// page (its nested objects), rather than before it.
+    Pending(PendingCount),
+}
+
+/// A count of the rows a filter matches, not yet run.
+#[derive(Debug, Clone)]
+pub struct PendingCount {
+    visible: Condition,
+    count: Count,
+}
+
+impl Total {
+    /// The total, running the count if it is still pending; `None` when not asked for.
+    pub async fn resolve(self, db: &impl ConnectionTrait) -> Result<Option<u64>, Error> {
+        Ok(match self {
+            Total::NotAsked => None,
+            Total::Known(total) => Some(total),
+            Total::Pending(pending) => Some(
+                pending
+                    .count
+                    .limit(count_matching(db, pending.visible, pending.count).await?),
+            ),
+        })
+    }
 }
 
 /// Cursors are opaque to clients: base64 of the row's connect time and id.
@@ -203,6 +237,9 @@ impl NamedUsers {
     }
 }
 
+/// A user's id, lower-cased username and email, and whether it is deleted.
+type UserRow = (Uuid, String, String, bool);
+
 fn intersect(a: Option<Vec<Uuid>>, b: Option<Vec<Uuid>>) -> Option<Vec<Uuid>> {
     match (a, b) {
         (Some(a), Some(b)) => Some(a.into_iter().filter(|id| b.contains(id)).collect()),
@@ -231,7 +268,7 @@ async fn named_users(
         .flatten()
         .map(|e| e.to_lowercase())
         .collect();
-    let rows: Vec<(Uuid, String, String, bool)> = if names.is_empty() && emails.is_empty() {
+    let rows: Vec<UserRow> = if names.is_empty() && emails.is_empty() {
         Vec::new()
     } else {
         let mut any = Condition::any();
@@ -258,7 +295,7 @@ async fn named_users(
     };
     // The statement compared the same lower-cased strings, so equal strings here are the
     // rows it matched for each value.
-    let ids = |matches: &dyn Fn(&(Uuid, String, String, bool)) -> bool| -> Vec<Uuid> {
+    let ids = |matches: &dyn Fn(&UserRow) -> bool| -> Vec<Uuid> {
         rows.iter().filter(|r| matches(r)).map(|r| r.0).collect()
     };
     let by_name = |user: &Option<UserRef>| match user {
@@ -453,8 +490,8 @@ pub struct Lookups<'a> {
 }
 
 /// A page of the log entries `subject` may read that match the search string `search`,
-/// with the total `count` asks for. Callers that may read nothing get an empty page, not an
-/// error.
+/// with the total `count` asks for (to be resolved by the caller). Callers that may read
+/// nothing get an empty page, not an error.
 pub async fn list(
     db: &impl ConnectionTrait,
     lookups: Lookups<'_>,
@@ -469,7 +506,11 @@ pub async fn list(
     let has_previous_page = matches!(page, Page::Offset { offset, .. } if offset > 0);
     let empty = LogPage {
         has_previous_page,
-        total_count: (count != Count::Skip).then_some(0),
+        total: if count == Count::Skip {
+            Total::NotAsked
+        } else {
+            Total::Known(0)
+        },
         ..LogPage::default()
     };
     let scope = ReadScope::compute(subject, Action::Read, Resource::ConnectionLog);
@@ -512,18 +553,14 @@ pub async fn list(
             split_extra(rows, first)
         }
     };
-    let total_count = match count {
-        Count::Skip => None,
-        _ => Some(
-            count.limit(match total_from_page(page, rows.len(), has_next_page) {
-                Some(total) => total,
-                None => count_matching(db, visible, count).await?,
-            }),
-        ),
+    let total = match (count, total_from_page(page, rows.len(), has_next_page)) {
+        (Count::Skip, _) => Total::NotAsked,
+        (_, Some(total)) => Total::Known(count.limit(total)),
+        (_, None) => Total::Pending(PendingCount { visible, count }),
     };
     Ok(LogPage {
         rows,
-        total_count,
+        total,
         has_next_page,
         has_previous_page,
     })
