@@ -16,6 +16,7 @@ mod m20261201_000001_provisioner_job_heartbeats;
 mod m20261202_000001_prebuild_indexes;
 mod m20261202_000002_quota_costs;
 mod m20261203_000001_connection_log_filter_indexes;
+mod m20261204_000001_audit_log_search;
 
 /// The fixed id of the prebuilds system user, created by the first migration.
 pub const PREBUILDS_SYSTEM_USER_ID: &str = "c42fdf75-3097-471c-8c33-fb52454d81c0";
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000001_prebuild_indexes::Migration),
             Box::new(m20261202_000002_quota_costs::Migration),
             Box::new(m20261203_000001_connection_log_filter_indexes::Migration),
+            Box::new(m20261204_000001_audit_log_search::Migration),
         ]
     }
 }

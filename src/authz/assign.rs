@@ -104,6 +104,8 @@ mod tests {
                 .map(|(id, roles)| BTreeMap::from([(id, roles.to_vec())]))
                 .unwrap_or_default(),
             name: "t".into(),
+            internal: false,
+            origin: Default::default(),
         }
     }
 

@@ -188,6 +188,21 @@ pub struct Subject {
     pub org_roles: BTreeMap<Uuid, Vec<OrgRole>>,
     /// A name for logs: the username, or the internal actor's name.
     pub name: String,
+    /// Whether this is an internal actor of the server (a background job), not a person.
+    pub internal: bool,
+    /// Where the request came from, for the audit log; empty for internal actors.
+    pub origin: RequestOrigin,
+}
+
+/// Where a request came from: what the audit log records besides the actor.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RequestOrigin {
+    /// The client's address, when known.
+    pub ip: Option<std::net::IpAddr>,
+    /// The client's `User-Agent` header; empty when none was sent.
+    pub user_agent: String,
+    /// The request's `x-request-id`, to find it in the server log.
+    pub request_id: String,
 }
 
 impl Subject {
@@ -198,6 +213,8 @@ impl Subject {
             site_roles: vec![SiteRole::Owner],
             org_roles: BTreeMap::new(),
             name: name.to_owned(),
+            internal: true,
+            origin: RequestOrigin::default(),
         }
     }
 

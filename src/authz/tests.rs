@@ -16,6 +16,8 @@ fn site(role: SiteRole) -> Subject {
         site_roles: vec![role],
         org_roles: BTreeMap::from([(ORG_A, vec![])]),
         name: role.as_str().into(),
+        internal: false,
+        origin: Default::default(),
     }
 }
 
@@ -25,6 +27,8 @@ fn org(role: OrgRole) -> Subject {
         site_roles: vec![],
         org_roles: BTreeMap::from([(ORG_A, vec![role])]),
         name: role.as_str().into(),
+        internal: false,
+        origin: Default::default(),
     }
 }
 
@@ -307,6 +311,8 @@ fn read_scope_limits_org_roles_to_their_orgs() {
         site_roles: vec![],
         org_roles: BTreeMap::from([(ORG_A, vec![OrgRole::OrganizationAuditor]), (ORG_B, vec![])]),
         name: "x".into(),
+        internal: false,
+        origin: Default::default(),
     };
     let scope = ReadScope::compute(&subject, Action::Read, Resource::ConnectionLog);
     assert!(scope.covers_org(ORG_A));

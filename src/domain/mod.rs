@@ -2,6 +2,7 @@
 //! and plain arguments, own their transactions, and return their module's error enum; they
 //! know nothing of GraphQL or HTTP.
 
+pub mod audit;
 pub mod by_id;
 pub mod connection_log;
 pub mod cpu;

@@ -34,6 +34,8 @@ pub struct Model {
     pub user_agent: String,
     /// The request's id (`x-request-id`), to find it in server logs; empty when unknown.
     pub request_id: String,
+    /// Why the build happened, on rows of workspace builds (`initiator`, `autostart`, ...).
+    pub build_reason: Option<super::workspace_build::BuildReason>,
 }
 
 /// What happened.

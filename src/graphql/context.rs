@@ -60,6 +60,8 @@ pub trait ContextExt {
     fn loader(&self) -> Result<&DataLoader<DbLoader, HashMapCache>>;
     /// The address the request came from, when known.
     fn client_address(&self) -> Option<std::net::IpAddr>;
+    /// Where the request came from (address, user agent, request id), for the audit log.
+    fn origin(&self) -> crate::authz::RequestOrigin;
 }
 
 fn missing(what: &str) -> ApiError {
@@ -107,6 +109,12 @@ impl ContextExt for Context<'_> {
 
     fn client_address(&self) -> Option<std::net::IpAddr> {
         self.data::<ClientAddress>().ok().and_then(|c| c.0)
+    }
+
+    fn origin(&self) -> crate::authz::RequestOrigin {
+        self.data::<crate::authz::RequestOrigin>()
+            .cloned()
+            .unwrap_or_default()
     }
 
     fn loader(&self) -> Result<&DataLoader<DbLoader, HashMapCache>> {

@@ -23,9 +23,10 @@ use super::{
     HttpState,
     client_address::client_address,
     metrics::GraphqlOperation,
-    middleware::{AGENT_TOKEN, PROVISIONER_KEY, SESSION_TOKEN},
+    middleware::{AGENT_TOKEN, PROVISIONER_KEY, REQUEST_ID, SESSION_TOKEN},
 };
 use crate::{
+    authz::RequestOrigin,
     domain::{FieldError, identity, provisioner, workspace},
     graphql::{
         context::{AgentCaller, Caller, ClientAddress, ProvisionerCaller},
@@ -260,6 +261,29 @@ fn presented_token(headers: &HeaderMap) -> Option<&str> {
         .map(str::trim)
 }
 
+/// The longest `User-Agent` or request id recorded, in bytes; clients choose both.
+const MAX_ORIGIN_HEADER: usize = 256;
+
+/// Where this request came from, as the audit log records it.
+fn request_origin(client: Option<std::net::IpAddr>, headers: &HeaderMap) -> RequestOrigin {
+    let header_text = |name: &header::HeaderName| {
+        let value = headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
+        let cut = (0..=value.len().min(MAX_ORIGIN_HEADER))
+            .rev()
+            .find(|&i| value.is_char_boundary(i))
+            .unwrap_or(0);
+        value[..cut].to_owned()
+    };
+    RequestOrigin {
+        ip: client,
+        user_agent: header_text(&header::USER_AGENT),
+        request_id: header_text(&REQUEST_ID),
+    }
+}
+
 async fn execute(
     state: HttpState,
     peer: Peer,
@@ -303,11 +327,20 @@ async fn execute(
     if !nul.is_empty() {
         return invalid_input_response("The input is invalid.", &nul);
     }
+    let client = client_address(
+        peer.map(|Extension(ConnectInfo(address))| address),
+        &headers,
+        &state.trusted_proxies,
+    );
+    let origin = request_origin(client, &headers);
     let caller = match presented_token(&headers) {
         None => Caller(None),
         Some(token) => {
             match identity::authenticate(&state.app.db, state.app.clock.now(), token).await {
-                Ok(authentication) => Caller(Some(authentication)),
+                Ok(mut authentication) => {
+                    authentication.subject.origin = origin.clone();
+                    Caller(Some(authentication))
+                }
                 Err(err) => return refused_credential(err.into()),
             }
         }
@@ -341,13 +374,9 @@ async fn execute(
         },
     };
 
-    let client = client_address(
-        peer.map(|Extension(ConnectInfo(address))| address),
-        &headers,
-        &state.trusted_proxies,
-    );
     let request = request
         .data(ClientAddress(client))
+        .data(origin)
         .data(agent)
         .data(caller)
         .data(provisioner)

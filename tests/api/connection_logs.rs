@@ -559,6 +559,7 @@ async fn retention_purges_old_entries_and_old_audit_connection_events() {
             ip: Set(None),
             user_agent: Set(String::new()),
             request_id: Set(String::new()),
+            build_reason: Set(None),
         }
         .insert(&f.app.db)
         .await

@@ -348,6 +348,8 @@ async fn the_last_active_owner_keeps_the_role() {
         site_roles: vec![SiteRole::Owner],
         org_roles: Default::default(),
         name: "stale".into(),
+        internal: false,
+        origin: Default::default(),
     };
     let refused = devplane::domain::identity::update_user_roles(
         &app.db,

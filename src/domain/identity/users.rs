@@ -522,5 +522,7 @@ pub(super) fn subject_from(
         site_roles: site_roles_of(user),
         org_roles,
         name: user.username.clone(),
+        internal: false,
+        origin: Default::default(),
     }
 }

@@ -142,6 +142,8 @@ mod tests {
             site_roles: vec![],
             org_roles: Default::default(),
             name: "member".into(),
+            internal: false,
+            origin: Default::default(),
         };
         assert!(matches!(
             set_paused(&db, &member, now, false).await,

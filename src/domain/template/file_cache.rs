@@ -261,6 +261,8 @@ mod tests {
                 .map(|o| (o, vec![]))
                 .collect::<BTreeMap<_, _>>(),
             name: "someone".into(),
+            internal: false,
+            origin: Default::default(),
         }
     }
 
