@@ -27,6 +27,9 @@ use crate::{
 pub const SECRET_COLUMNS: [&str; 5] =
     ["hashed_password", "hashed_secret", "jwt", "token", "secret"];
 
+/// Bookkeeping columns that change with every write and would only add noise to a diff.
+const BOOKKEEPING_COLUMNS: [&str; 3] = ["updated_at", "last_seen_at", "last_used_at"];
+
 /// The HTTP-style status of a change that went through.
 pub const STATUS_OK: i32 = 200;
 /// The status of an attempt refused by authorization.
@@ -190,6 +193,9 @@ impl Diff {
         let mut diff = Self::new();
         for column in <M::Entity as EntityTrait>::Column::iter() {
             let name = column.as_str();
+            if BOOKKEEPING_COLUMNS.contains(&name) {
+                continue;
+            }
             let value = |row: Option<&M>| {
                 row.map_or(Value::Null, |r| sea_value_to_json_value(&r.get(column)))
             };
