@@ -2,6 +2,7 @@
 //! thin: they authenticate through the request's [`context::Caller`], call one domain
 //! function, and map the result.
 
+pub mod audit_refusals;
 pub mod context;
 pub mod document_limits;
 pub mod error;
@@ -41,6 +42,7 @@ pub fn schema_builder() -> SchemaBuilder<query::Query, mutation::Mutation, Empty
 pub fn build_schema(state: AppState, limits: Limits) -> AppSchema {
     schema_builder()
         .data(state)
+        .extension(audit_refusals::AuditRefusals)
         .limit_depth(limits.max_depth)
         .limit_complexity(limits.max_complexity)
         .finish()

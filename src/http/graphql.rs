@@ -29,6 +29,7 @@ use crate::{
     authz::RequestOrigin,
     domain::{FieldError, identity, provisioner, workspace},
     graphql::{
+        audit_refusals::MutationVariables,
         context::{AgentCaller, Caller, ClientAddress, ProvisionerCaller},
         document_limits::{self, DocumentError, DocumentLimits},
         error::{ApiError, ErrorCode},
@@ -374,6 +375,17 @@ async fn execute(
         },
     };
 
+    // A refused mutation's audit row names the object its arguments pointed at, which
+    // may be in the variables.
+    let is_mutation = operation
+        .as_ref()
+        .is_some_and(|(ty, _)| *ty == OperationType::Mutation);
+    let request = if is_mutation {
+        let variables = MutationVariables(request.variables.clone());
+        request.data(variables)
+    } else {
+        request
+    };
     let request = request
         .data(ClientAddress(client))
         .data(origin)

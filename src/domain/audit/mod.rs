@@ -5,4 +5,6 @@
 
 pub mod record;
 
-pub use record::{AuditEntry, Diff, Resource, ResourceType, record, record_anonymous, record_refusal};
+pub use record::{
+    AuditEntry, Diff, Resource, ResourceType, record, record_anonymous, record_refusal,
+};

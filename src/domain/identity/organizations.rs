@@ -232,9 +232,12 @@ pub async fn add_member(
                 )])
             })
         })?;
-    let resource =
-        audit::Resource::new(ResourceType::OrganizationMember, Some(user.id), &user.username)
-            .in_org(input.organization_id);
+    let resource = audit::Resource::new(
+        ResourceType::OrganizationMember,
+        Some(user.id),
+        &user.username,
+    )
+    .in_org(input.organization_id);
     let entry = AuditEntry::new(
         AuditAction::Create,
         resource,

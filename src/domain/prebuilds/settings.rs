@@ -108,8 +108,13 @@ pub async fn set_paused(
             stored.reconciliation_paused,
         );
         let resource = audit::Resource::new(ResourceType::PrebuildsSettings, None, SETTINGS_KEY);
-        audit::record(&txn, subject, now, AuditEntry::new(AuditAction::Write, resource, diff))
-            .await?;
+        audit::record(
+            &txn,
+            subject,
+            now,
+            AuditEntry::new(AuditAction::Write, resource, diff),
+        )
+        .await?;
     }
     txn.commit().await?;
     Ok(stored)

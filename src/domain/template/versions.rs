@@ -26,9 +26,8 @@ use crate::{
         text, unique_or,
     },
     entity::{
-        audit_log::AuditAction,
-        preset_prebuild_schedule, template, template_version, template_version::ImportStatus,
-        template_version_preset,
+        audit_log::AuditAction, preset_prebuild_schedule, template, template_version,
+        template_version::ImportStatus, template_version_preset,
     },
 };
 
@@ -178,11 +177,19 @@ pub async fn create_template_version(
         .field("message", Value::Null, version.message.clone())
         .field("number", Value::Null, version.number)
         .field("activated", false, input.activate);
-    let resource =
-        audit::Resource::new(ResourceType::TemplateVersion, Some(version.id), &version.name)
-            .in_org(version.organization_id);
-    audit::record(&txn, subject, now, AuditEntry::new(AuditAction::Create, resource, diff))
-        .await?;
+    let resource = audit::Resource::new(
+        ResourceType::TemplateVersion,
+        Some(version.id),
+        &version.name,
+    )
+    .in_org(version.organization_id);
+    audit::record(
+        &txn,
+        subject,
+        now,
+        AuditEntry::new(AuditAction::Create, resource, diff),
+    )
+    .await?;
     txn.commit().await?;
     Ok(version)
 }

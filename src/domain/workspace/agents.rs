@@ -66,8 +66,13 @@ pub async fn create_agent_token(
     let diff = Diff::new().field("token_rotated", false, true);
     let resource = audit::Resource::new(ResourceType::WorkspaceAgent, Some(updated.id), name)
         .in_org(ws.organization_id);
-    audit::record(&txn, subject, now, AuditEntry::new(AuditAction::Write, resource, diff))
-        .await?;
+    audit::record(
+        &txn,
+        subject,
+        now,
+        AuditEntry::new(AuditAction::Write, resource, diff),
+    )
+    .await?;
     txn.commit().await?;
     Ok((updated, token))
 }

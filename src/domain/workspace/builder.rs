@@ -309,28 +309,31 @@ pub async fn build(
             .and_then(|(b, _)| b.template_version_preset_id)
             .filter(|_| request.template_version_id.is_none())
     });
-    let build = workspace_build::ActiveModel {
-        id: Set(build_id),
-        workspace_id: Set(ws.id),
-        build_number: Set(number),
-        transition: Set(request.transition),
-        reason: Set(request.reason),
-        initiator_id: Set(subject.user_id),
-        template_version_id: Set(version.id),
-        template_version_preset_id: Set(preset_id),
-        parameters: Set(serde_json::to_value(&resolved).map_err(|e| Error::Corrupt(e.to_string()))?),
-        has_ai_task: Set(is_start && version.has_ai_task),
-        // Committed when the build succeeds, within the owner's quota (build_completion).
-        daily_cost: Set(0),
-        deadline: Set(None),
-        max_deadline: Set(None),
-        job_id: Set(job.id),
-        created_at: Set(now),
-        updated_at: Set(now),
-    }
-    .insert(db)
-    .await
-    .map_err(map_constraint)?;
+    let build =
+        workspace_build::ActiveModel {
+            id: Set(build_id),
+            workspace_id: Set(ws.id),
+            build_number: Set(number),
+            transition: Set(request.transition),
+            reason: Set(request.reason),
+            initiator_id: Set(subject.user_id),
+            template_version_id: Set(version.id),
+            template_version_preset_id: Set(preset_id),
+            parameters: Set(
+                serde_json::to_value(&resolved).map_err(|e| Error::Corrupt(e.to_string()))?
+            ),
+            has_ai_task: Set(is_start && version.has_ai_task),
+            // Committed when the build succeeds, within the owner's quota (build_completion).
+            daily_cost: Set(0),
+            deadline: Set(None),
+            max_deadline: Set(None),
+            job_id: Set(job.id),
+            created_at: Set(now),
+            updated_at: Set(now),
+        }
+        .insert(db)
+        .await
+        .map_err(map_constraint)?;
     if request.audited {
         audit::record(db, subject, now, build_audit_entry(ws, &build)).await?;
     }

@@ -16,8 +16,8 @@ use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
     DbBackend, DbErr, EntityTrait, Statement, TransactionTrait,
 };
-use tracing::Instrument;
 use serde_json::Value;
+use tracing::Instrument;
 use uuid::Uuid;
 
 pub use rules::{LatestBuild, Snapshot, marks_dormant, next_transition};
@@ -412,12 +412,21 @@ async fn act_in(
             // system; the next autostart moving on is bookkeeping and is not.
             let diff = Diff::new()
                 .field("dormant_at", Value::Null, json_time(updated.dormant_at))
-                .field("deleting_at", json_time(ws.deleting_at), json_time(updated.deleting_at));
+                .field(
+                    "deleting_at",
+                    json_time(ws.deleting_at),
+                    json_time(updated.deleting_at),
+                );
             let resource = audit::Resource::new(ResourceType::Workspace, Some(ws.id), &ws.name)
                 .in_org(ws.organization_id);
             let subject = Subject::system(ACTOR, ws.owner_id);
-            audit::record(txn, &subject, now, AuditEntry::new(AuditAction::Write, resource, diff))
-                .await?;
+            audit::record(
+                txn,
+                &subject,
+                now,
+                AuditEntry::new(AuditAction::Write, resource, diff),
+            )
+            .await?;
         }
     }
     Ok(if transition.is_some() || dormant {
@@ -434,4 +443,3 @@ async fn act_in(
 fn json_time(t: Option<DateTime<Utc>>) -> Value {
     t.map_or(Value::Null, |t| Value::String(t.to_rfc3339()))
 }
-
