@@ -6,6 +6,7 @@ mod helpers;
 
 mod activity;
 mod agent_lifecycle;
+mod audit_writing;
 mod auth;
 mod auth_statements;
 mod background_jobs;

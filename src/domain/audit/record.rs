@@ -196,9 +196,7 @@ impl Diff {
             if BOOKKEEPING_COLUMNS.contains(&name) {
                 continue;
             }
-            let value = |row: Option<&M>| {
-                row.map_or(Value::Null, |r| sea_value_to_json_value(&r.get(column)))
-            };
+            let value = |row: Option<&M>| row.map_or(Value::Null, |r| json_of(&r.get(column)));
             diff = diff.field(name, value(old), value(new));
         }
         diff
@@ -212,6 +210,16 @@ impl Diff {
     /// The JSON object stored in `audit_logs.diff`.
     pub fn into_json(self) -> Value {
         Value::Object(self.0)
+    }
+}
+
+/// A column's value as JSON; times as RFC 3339, as the API shows them.
+fn json_of(value: &sea_orm::Value) -> Value {
+    match value {
+        sea_orm::Value::ChronoDateTimeUtc(Some(t)) => {
+            Value::String(t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true))
+        }
+        other => sea_value_to_json_value(other),
     }
 }
 
