@@ -64,7 +64,7 @@ pub async fn cancel_build(
     let diff = Diff::new().field(
         "job_status",
         Value::Null,
-        sea_orm::sea_query::sea_value_to_json_value(&job.status.clone().into()),
+        sea_orm::sea_query::sea_value_to_json_value(&job.status.into()),
     );
     let resource = audit::Resource::new(ResourceType::WorkspaceBuild, Some(build.id), &ws.name)
         .in_org(ws.organization_id);
