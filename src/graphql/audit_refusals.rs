@@ -1,23 +1,23 @@
-//! Refused mutations reach the audit log: when authorization refuses a mutation (the field
-//! resolves to FORBIDDEN), a row with status 403 names the caller, the action it tried and
-//! the object it named. Changes that go through are recorded by the domain in their own
+//! Refused mutations reach the audit log: when authorization refuses a mutation (its root
+//! field fails with FORBIDDEN), a row with status 403 names the caller, the action it tried
+//! and the object it named. Changes that go through are recorded by the domain in their own
 //! transactions; a refusal rolled its transaction back, so it is recorded here, after the
-//! fact, in one place for every mutation.
+//! operation ran, in one place for every mutation. Only mutations pay for this: the HTTP
+//! layer keeps a copy of a mutation's document and variables, and queries run untouched.
 //!
 //! [`AUDITED`] says what each mutation does to what; [`NOT_AUDITED`] lists the mutations
 //! that write no audit rows and why. A test keeps the two lists covering the schema, so a
 //! new mutation cannot be forgotten.
 
-use std::sync::Arc;
-
 use async_graphql::{
-    ServerResult, Value, Variables,
-    extensions::{Extension, ExtensionContext, ExtensionFactory, NextResolve, ResolveInfo},
+    Name, Positioned, Response, Value, Variables,
+    parser::types::{DocumentOperations, ExecutableDocument, Field, Selection},
 };
 use uuid::Uuid;
 
-use super::{context::Caller, error::ErrorCode};
+use super::error::ErrorCode;
 use crate::{
+    authz::Subject,
     domain::audit::{self, ResourceType},
     entity::audit_log::AuditAction,
     state::AppState,
@@ -163,104 +163,115 @@ pub const NOT_AUDITED: [(&str, &str); 11] = [
     ),
 ];
 
-/// The variables of a mutation request, kept so a refusal can name the object the refused
-/// field's arguments pointed at. Only mutations carry them (the HTTP layer adds them).
-#[derive(Debug, Clone, Default)]
-pub struct MutationVariables(pub Variables);
-
-/// The schema extension that records refused mutations.
-pub struct AuditRefusals;
-
-impl ExtensionFactory for AuditRefusals {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(AuditRefusalsExtension)
-    }
+/// What a mutation request needs kept to record its refusals once it has run.
+#[derive(Debug, Clone)]
+pub struct MutationRequest {
+    /// The caller.
+    pub subject: Subject,
+    /// The parsed document.
+    pub document: ExecutableDocument,
+    /// The operation that ran, when the document names several.
+    pub operation_name: Option<String>,
+    /// The request's variables, which the root fields' arguments may refer to.
+    pub variables: Variables,
 }
 
-struct AuditRefusalsExtension;
-
-#[async_trait::async_trait]
-impl Extension for AuditRefusalsExtension {
-    async fn resolve(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        info: ResolveInfo<'_>,
-        next: NextResolve<'_>,
-    ) -> ServerResult<Option<Value>> {
-        let is_root_mutation = info.path_node.parent.is_none() && info.parent_type == "Mutation";
-        let (name, field) = (info.name, info.field);
-        let result = next.run(ctx, info).await;
-        if is_root_mutation
-            && let Err(error) = &result
-            && is_forbidden(error)
-            && let Some(&(_, kind, action)) = AUDITED.iter().find(|(n, ..)| *n == name)
-        {
-            record(ctx, name, field, kind, action).await;
+/// Writes a 403 audit row for every audited root field of `request` that `response`
+/// reports as FORBIDDEN. A failure to write one is logged; the client still gets the
+/// refusal it earned.
+pub async fn record_refusals(state: &AppState, request: &MutationRequest, response: &Response) {
+    for error in &response.errors {
+        let forbidden = error
+            .extensions
+            .as_ref()
+            .and_then(|e| e.get("code"))
+            .is_some_and(|code| *code == Value::from(ErrorCode::Forbidden.as_str()));
+        let [async_graphql::PathSegment::Field(key)] = error.path.as_slice() else {
+            continue;
+        };
+        if !forbidden {
+            continue;
         }
-        result
+        let Some(field) = root_field(request, key) else {
+            continue;
+        };
+        let Some(&(_, kind, action)) = AUDITED
+            .iter()
+            .find(|(name, ..)| *name == field.name.node.as_str())
+        else {
+            continue;
+        };
+        let resource = named_resource(field, &request.variables, kind);
+        if let Err(err) = audit::record_refusal(
+            &state.db,
+            &request.subject,
+            state.clock.now(),
+            action,
+            resource,
+        )
+        .await
+        {
+            tracing::error!(error = %err, mutation = %field.name.node, "writing the audit row of a refusal");
+        }
     }
 }
 
-fn is_forbidden(error: &async_graphql::ServerError) -> bool {
-    error
-        .extensions
-        .as_ref()
-        .and_then(|e| e.get("code"))
-        .is_some_and(|code| *code == Value::from(ErrorCode::Forbidden.as_str()))
+/// The root field of the operation that ran whose response key is `key`.
+fn root_field<'a>(request: &'a MutationRequest, key: &str) -> Option<&'a Field> {
+    let operation = match &request.document.operations {
+        DocumentOperations::Single(op) => op,
+        DocumentOperations::Multiple(ops) => match &request.operation_name {
+            Some(name) => ops.get(&Name::new(name))?,
+            None => ops.values().next()?,
+        },
+    };
+    operation
+        .node
+        .selection_set
+        .node
+        .items
+        .iter()
+        .find_map(|item| match &item.node {
+            Selection::Field(Positioned { node: field, .. })
+                if field.response_key().node.as_str() == key =>
+            {
+                Some(field)
+            }
+            _ => None,
+        })
 }
 
 /// The arguments and input fields that name the object a mutation acts on, most specific
 /// first.
 const ID_FIELDS: [&str; 5] = ["id", "workspaceId", "templateId", "userId", "agentId"];
 
-/// Writes the refusal row; a failure to write it is logged, and the client still gets the
-/// refusal it earned.
-async fn record(
-    ctx: &ExtensionContext<'_>,
-    mutation: &str,
-    field: &async_graphql::parser::types::Field,
-    kind: ResourceType,
-    action: AuditAction,
-) {
-    let (Ok(state), Ok(Caller(Some(caller)))) = (ctx.data::<AppState>(), ctx.data::<Caller>())
-    else {
-        return;
-    };
-    let variables = ctx
-        .data::<MutationVariables>()
-        .map(|v| v.0.clone())
-        .unwrap_or_default();
-    let mut arguments = async_graphql::indexmap::IndexMap::new();
-    for (name, value) in &field.arguments {
-        let resolved = value
+/// The resource a refused field named: the id among its arguments (or its `input`'s
+/// fields) and the organization, with variables substituted.
+fn named_resource(field: &Field, variables: &Variables, kind: ResourceType) -> audit::Resource {
+    let argument = |name: &str| -> Option<Value> {
+        field
+            .get_argument(name)?
             .node
             .clone()
-            .into_const_with(|var| variables.get(&var).cloned().ok_or(()));
-        if let Ok(resolved) = resolved {
-            arguments.insert(name.node.as_str().to_owned(), resolved);
-        }
-    }
-    let lookup = |field: &str| -> Option<Uuid> {
-        let direct = arguments.get(field);
-        let nested = match arguments.get("input") {
-            Some(Value::Object(input)) => input.get(field),
+            .into_const_with(|var| variables.get(&var).cloned().ok_or(()))
+            .ok()
+    };
+    let input = argument("input");
+    let lookup = |name: &str| -> Option<Uuid> {
+        let nested = match &input {
+            Some(Value::Object(fields)) => fields.get(name).cloned(),
             _ => None,
         };
-        match direct.or(nested) {
-            Some(Value::String(s)) => Uuid::parse_str(s).ok(),
+        match argument(name).or(nested) {
+            Some(Value::String(s)) => Uuid::parse_str(&s).ok(),
             _ => None,
         }
     };
     let id = ID_FIELDS.iter().find_map(|f| lookup(f));
-    let mut resource = audit::Resource::new(kind, id, "");
-    if let Some(org) = lookup("organizationId") {
-        resource = resource.in_org(org);
-    }
-    let subject = &caller.subject;
-    if let Err(err) =
-        audit::record_refusal(&state.db, subject, state.clock.now(), action, resource).await
-    {
-        tracing::error!(error = %err, mutation, "writing the audit row of a refusal");
+    let resource = audit::Resource::new(kind, id, "");
+    match lookup("organizationId") {
+        Some(org) => resource.in_org(org),
+        None => resource,
     }
 }
 

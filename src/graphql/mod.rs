@@ -42,7 +42,6 @@ pub fn schema_builder() -> SchemaBuilder<query::Query, mutation::Mutation, Empty
 pub fn build_schema(state: AppState, limits: Limits) -> AppSchema {
     schema_builder()
         .data(state)
-        .extension(audit_refusals::AuditRefusals)
         .limit_depth(limits.max_depth)
         .limit_complexity(limits.max_complexity)
         .finish()

@@ -29,7 +29,7 @@ use crate::{
     authz::RequestOrigin,
     domain::{FieldError, identity, provisioner, workspace},
     graphql::{
-        audit_refusals::MutationVariables,
+        audit_refusals::{MutationRequest, record_refusals},
         context::{AgentCaller, Caller, ClientAddress, ProvisionerCaller},
         document_limits::{self, DocumentError, DocumentLimits},
         error::{ApiError, ErrorCode},
@@ -375,16 +375,19 @@ async fn execute(
         },
     };
 
-    // A refused mutation's audit row names the object its arguments pointed at, which
-    // may be in the variables.
-    let is_mutation = operation
-        .as_ref()
-        .is_some_and(|(ty, _)| *ty == OperationType::Mutation);
-    let request = if is_mutation {
-        let variables = MutationVariables(request.variables.clone());
-        request.data(variables)
-    } else {
-        request
+    // A refused mutation's audit row names the object its arguments pointed at, so a
+    // mutation's document and variables are kept until it has run.
+    let mutation = match (&operation, &caller) {
+        (Some((OperationType::Mutation, name)), Caller(Some(auth))) => {
+            let variables = request.variables.clone();
+            request.parsed_query().ok().map(|document| MutationRequest {
+                subject: auth.subject.clone(),
+                document: document.clone(),
+                operation_name: name.clone(),
+                variables,
+            })
+        }
+        _ => None,
     };
     let request = request
         .data(ClientAddress(client))
@@ -394,6 +397,9 @@ async fn execute(
         .data(provisioner)
         .data(new_loader(state.app.db.clone()));
     let mut response = state.schema.execute(request).await;
+    if let Some(mutation) = &mutation {
+        record_refusals(&state.app, mutation, &response).await;
+    }
     code_uncoded_errors(&mut response, syntax_error);
     let mut response = GraphQLResponse::from(response).into_response();
     let accepts_graphql_json = headers
