@@ -11,8 +11,8 @@ use async_graphql::ErrorExtensions;
 use crate::{
     authz,
     domain::{
-        FieldError, connection_log, identity, license, log_paging, paging, prebuilds, provisioner,
-        template, workspace,
+        FieldError, audit, connection_log, identity, license, log_paging, paging, prebuilds,
+        provisioner, template, workspace,
     },
 };
 
@@ -357,6 +357,19 @@ impl From<connection_log::ingest::Error> for ApiError {
 impl From<connection_log::query::Error> for ApiError {
     fn from(err: connection_log::query::Error) -> Self {
         use connection_log::query::Error as E;
+        let message = err.to_string();
+        match err {
+            E::InvalidQuery(fields) => ApiError::invalid(message, fields),
+            E::Paging(err) => err.into(),
+            E::NotEntitled(err) => err.into(),
+            E::Db(e) => ApiError::internal(&e),
+        }
+    }
+}
+
+impl From<audit::query::Error> for ApiError {
+    fn from(err: audit::query::Error) -> Self {
+        use audit::query::Error as E;
         let message = err.to_string();
         match err {
             E::InvalidQuery(fields) => ApiError::invalid(message, fields),

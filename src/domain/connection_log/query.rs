@@ -20,12 +20,13 @@ use uuid::Uuid;
 
 use super::{ConnectionLogFilter, ConnectionStatus, ConnectionType, search};
 pub use crate::domain::log_paging::{Count, Page, PageRequest, PendingCount, Total};
+pub use crate::domain::search::resolve::Lookups;
 use crate::{
     authz::{Action, ReadScope, Resource, Subject},
     domain::{
         FieldError,
         identity::OrganizationNames,
-        license::{FeatureName, service::EntitlementsService},
+        license::FeatureName,
         log_paging::{self, TimeOrdered},
         search::resolve::{self, MatchedUsers, intersect},
     },
@@ -216,14 +217,6 @@ fn filter_condition(
         cond = cond.add(status_condition(status));
     }
     cond
-}
-
-/// Where the organization names a search uses are resolved.
-pub struct Lookups<'a> {
-    /// The license.
-    pub entitlements: &'a EntitlementsService,
-    /// The process's organization name memo.
-    pub organization_names: &'a OrganizationNames,
 }
 
 /// A page of the log entries `subject` may read that match the search string `search`,

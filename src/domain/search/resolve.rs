@@ -11,9 +11,18 @@ use uuid::Uuid;
 use super::{OrganizationRef, UserRef, organization_not_found};
 use crate::{
     authz::Subject,
-    domain::{FieldError, identity::OrganizationNames},
+    domain::{FieldError, identity::OrganizationNames, license::service::EntitlementsService},
     entity::user,
 };
+
+/// What a log query consults besides its table: the license, and where the organization
+/// names a search uses are resolved.
+pub struct Lookups<'a> {
+    /// The license.
+    pub entitlements: &'a EntitlementsService,
+    /// The process's organization name memo.
+    pub organization_names: &'a OrganizationNames,
+}
 
 /// The organization an `organization:` value names, looked up as the caller: one it may
 /// not read does not exist. `Ok(None)` when the search names no organization.
