@@ -2,6 +2,7 @@
 //! thin: they authenticate through the request's [`context::Caller`], call one domain
 //! function, and map the result.
 
+pub mod audit_refusals;
 pub mod context;
 pub mod document_limits;
 pub mod error;

@@ -29,6 +29,7 @@ use crate::{
     authz::RequestOrigin,
     domain::{FieldError, identity, provisioner, workspace},
     graphql::{
+        audit_refusals::{MutationRequest, record_refusals},
         context::{AgentCaller, Caller, ClientAddress, ProvisionerCaller},
         document_limits::{self, DocumentError, DocumentLimits},
         error::{ApiError, ErrorCode},
@@ -374,6 +375,20 @@ async fn execute(
         },
     };
 
+    // A refused mutation's audit row names the object its arguments pointed at, so a
+    // mutation's document and variables are kept until it has run.
+    let mutation = match (&operation, &caller) {
+        (Some((OperationType::Mutation, name)), Caller(Some(auth))) => {
+            let variables = request.variables.clone();
+            request.parsed_query().ok().map(|document| MutationRequest {
+                subject: auth.subject.clone(),
+                document: document.clone(),
+                operation_name: name.clone(),
+                variables,
+            })
+        }
+        _ => None,
+    };
     let request = request
         .data(ClientAddress(client))
         .data(origin)
@@ -382,6 +397,9 @@ async fn execute(
         .data(provisioner)
         .data(new_loader(state.app.db.clone()));
     let mut response = state.schema.execute(request).await;
+    if let Some(mutation) = &mutation {
+        record_refusals(&state.app, mutation, &response).await;
+    }
     code_uncoded_errors(&mut response, syntax_error);
     let mut response = GraphQLResponse::from(response).into_response();
     let accepts_graphql_json = headers

@@ -179,9 +179,16 @@ async fn the_upsert_keeps_one_row_per_session() {
     assert_eq!(web["nodes"][0]["sshInfo"], Value::Null);
 
     // Connection events never reach the audit log.
-    use sea_orm::{EntityTrait, PaginatorTrait};
+    use devplane::entity::audit_log::{self, AuditAction};
+    use sea_orm::{ColumnTrait, PaginatorTrait, QueryFilter};
     assert_eq!(
-        devplane::entity::audit_log::Entity::find()
+        audit_log::Entity::find()
+            .filter(audit_log::Column::Action.is_in([
+                AuditAction::Connect,
+                AuditAction::Disconnect,
+                AuditAction::Open,
+                AuditAction::Close,
+            ]))
             .count(&f.app.db)
             .await
             .expect("count"),
@@ -532,7 +539,9 @@ async fn retention_purges_old_entries_and_old_audit_connection_events() {
         entity::{audit_log, connection_log},
         scheduler::{RunOutcome, Scheduler, purge::PurgeJob},
     };
-    use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait, PaginatorTrait};
+    use sea_orm::{
+        ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    };
     let f = fixture(&[]).await;
     let now = f.app.clock.now();
     for (n, age_days) in [(1u128, 100i64), (2, 40), (3, 1)] {
@@ -585,13 +594,20 @@ async fn retention_purges_old_entries_and_old_audit_connection_events() {
         1
     );
     assert_eq!(purged.with_label_values(&["connection_logs"]).get(), 2);
-    // Only connection events past 90 days leave the audit log.
+    // Only connection events past 90 days leave the audit log: the recent one and the
+    // old creation stay, beside the rows the set-up's own mutations wrote.
+    let kept: Vec<(audit_log::AuditAction, i64)> = audit_log::Entity::find()
+        .filter(audit_log::Column::Time.lt(now - Duration::days(1)))
+        .all(&f.app.db)
+        .await
+        .expect("rows")
+        .into_iter()
+        .map(|row| (row.action, (now - row.time).num_days()))
+        .collect();
     assert_eq!(
-        audit_log::Entity::find()
-            .count(&f.app.db)
-            .await
-            .expect("count"),
-        2
+        kept.len(),
+        2,
+        "the 10-day connect and the 400-day create: {kept:?}"
     );
     assert_eq!(purged.with_label_values(&["audit_logs"]).get(), 2);
     // Not due again for 10 minutes.

@@ -173,6 +173,21 @@ async fn reconciler_keeps_the_desired_count_and_is_idempotent() {
         counts(&app, &token, &version, "warm").await,
         json!({ "desired": 2, "running": 0, "eligible": 0, "starting": 2, "deleting": 0 })
     );
+    // Each prebuild's build is in the audit log, started by the system.
+    {
+        use devplane::entity::audit_log::{self, AuditAction};
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+        let builds = audit_log::Entity::find()
+            .filter(audit_log::Column::ResourceType.eq("workspace_build"))
+            .all(&app.db)
+            .await
+            .expect("audit rows");
+        assert_eq!(builds.len(), 2, "{builds:#?}");
+        for row in builds {
+            assert_eq!((row.action, row.user_id), (AuditAction::Start, None));
+            assert!(row.resource_target.starts_with("prebuild-"), "{row:?}");
+        }
+    }
     // While the builds run, nothing more is created.
     let again = cycle(&app, t0 + Duration::seconds(30)).await;
     assert_eq!((again.created_count(), again.deleted.len()), (0, 0));

@@ -494,6 +494,7 @@ async fn a_start_cheaper_than_the_previous_build_is_let_through_over_the_allowan
         template_version_id: Some(version),
         preset_id: None,
         parameters: Vec::new(),
+        audited: true,
     };
     let subject = Subject::system("test", ws.owner_id);
     workspace::build(&txn, &subject, &NoUsageCheck, app.clock.now(), &ws, request)

@@ -8,4 +8,6 @@ pub mod record;
 pub mod retention;
 pub mod search;
 
-pub use record::{AuditEntry, Diff, Resource, ResourceType, record, record_refusal};
+pub use record::{
+    AuditEntry, Diff, Resource, ResourceType, record, record_anonymous, record_refusal,
+};

@@ -27,6 +27,9 @@ use crate::{
 pub const SECRET_COLUMNS: [&str; 5] =
     ["hashed_password", "hashed_secret", "jwt", "token", "secret"];
 
+/// Bookkeeping columns that change with every write and would only add noise to a diff.
+const BOOKKEEPING_COLUMNS: [&str; 3] = ["updated_at", "last_seen_at", "last_used_at"];
+
 /// The HTTP-style status of a change that went through.
 pub const STATUS_OK: i32 = 200;
 /// The status of an attempt refused by authorization.
@@ -190,9 +193,10 @@ impl Diff {
         let mut diff = Self::new();
         for column in <M::Entity as EntityTrait>::Column::iter() {
             let name = column.as_str();
-            let value = |row: Option<&M>| {
-                row.map_or(Value::Null, |r| sea_value_to_json_value(&r.get(column)))
-            };
+            if BOOKKEEPING_COLUMNS.contains(&name) {
+                continue;
+            }
+            let value = |row: Option<&M>| row.map_or(Value::Null, |r| json_of(&r.get(column)));
             diff = diff.field(name, value(old), value(new));
         }
         diff
@@ -206,6 +210,16 @@ impl Diff {
     /// The JSON object stored in `audit_logs.diff`.
     pub fn into_json(self) -> Value {
         Value::Object(self.0)
+    }
+}
+
+/// A column's value as JSON; times as RFC 3339, as the API shows them.
+fn json_of(value: &sea_orm::Value) -> Value {
+    match value {
+        sea_orm::Value::ChronoDateTimeUtc(Some(t)) => {
+            Value::String(t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true))
+        }
+        other => sea_value_to_json_value(other),
     }
 }
 

@@ -5,7 +5,7 @@ use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait,
     FromQueryResult, IdenStatic, Iterable, JoinType, QueryFilter, QueryOrder, QueryResult,
-    QuerySelect, SelectModel, Selector,
+    QuerySelect, SelectModel, Selector, TransactionTrait,
 };
 use subtle::ConstantTimeEq;
 
@@ -14,11 +14,13 @@ use crate::{
     authz::{self, Action, Object, Resource, Subject},
     domain::{
         FieldError,
+        audit::{self, AuditEntry, Diff, ResourceType},
         secrets::{random_token, sha256_hex},
         unique_or,
     },
     entity::{
         api_key::{self, ApiKeyLoginType},
+        audit_log::AuditAction,
         organization_member,
         user::{self, UserStatus},
     },
@@ -92,7 +94,7 @@ pub async fn create_session(
 
 /// Creates a named API token for the subject itself.
 pub async fn create_api_token(
-    db: &impl ConnectionTrait,
+    db: &sea_orm::DatabaseConnection,
     subject: &Subject,
     now: DateTime<Utc>,
     name: &str,
@@ -116,15 +118,30 @@ pub async fn create_api_token(
         ));
     }
     check(errors)?;
-    insert_key(
-        db,
+    let txn = db.begin().await?;
+    let token = insert_key(
+        &txn,
         now,
         subject.user_id,
         ApiKeyLoginType::Token,
         Some(name),
         Duration::seconds(lifetime_seconds),
     )
-    .await
+    .await?;
+    let entry = AuditEntry::new(
+        AuditAction::Create,
+        key_resource(&token.key),
+        Diff::of_rows(None, Some(&token.key)),
+    );
+    audit::record(&txn, subject, now, entry).await?;
+    txn.commit().await?;
+    Ok(token)
+}
+
+/// A token as the audit log names it: by its name, or its public id for a session.
+fn key_resource(key: &api_key::Model) -> audit::Resource {
+    let target = key.token_name.clone().unwrap_or_else(|| key.id.clone());
+    audit::Resource::new(ResourceType::ApiKey, None, target)
 }
 
 /// Who a presented token belongs to.
@@ -291,9 +308,21 @@ pub async fn list_api_tokens(
 /// Deletes a token (API token or session) by its id; it is refused from the next request
 /// on. A token the subject may not delete is reported as not found, so ids cannot be probed.
 pub async fn delete_api_token(
-    db: &impl ConnectionTrait,
+    db: &sea_orm::DatabaseConnection,
     subject: &Subject,
+    now: DateTime<Utc>,
     key_id: &str,
+) -> Result<api_key::Model> {
+    delete_key(db, subject, now, key_id, AuditAction::Delete).await
+}
+
+/// Deletes a token, recording `action` (a deletion, or a logout).
+async fn delete_key(
+    db: &sea_orm::DatabaseConnection,
+    subject: &Subject,
+    now: DateTime<Utc>,
+    key_id: &str,
+    action: AuditAction,
 ) -> Result<api_key::Model> {
     if key_id.len() != ID_LEN || !key_id.bytes().all(|b| b.is_ascii_alphanumeric()) {
         return Err(Error::NotFound("API token"));
@@ -306,18 +335,34 @@ pub async fn delete_api_token(
     if !authz::is_allowed(subject, Action::Delete, &object) {
         return Err(Error::NotFound("API token"));
     }
+    let txn = db.begin().await?;
     api_key::Entity::delete_by_id(key.id.clone())
-        .exec(db)
+        .exec(&txn)
         .await?;
+    let diff = match action {
+        AuditAction::Delete => Diff::of_rows(Some(&key), None),
+        _ => Diff::new(),
+    };
+    let entry = AuditEntry::new(action, key_resource(&key), diff);
+    audit::record(&txn, subject, now, entry).await?;
+    txn.commit().await?;
     Ok(key)
 }
 
 /// Ends the session of the token a request was made with, by deleting that token.
 pub async fn logout(
-    db: &impl ConnectionTrait,
+    db: &sea_orm::DatabaseConnection,
+    now: DateTime<Utc>,
     authentication: &Authentication,
 ) -> Result<api_key::Model> {
-    delete_api_token(db, &authentication.subject, &authentication.key_id).await
+    delete_key(
+        db,
+        &authentication.subject,
+        now,
+        &authentication.key_id,
+        AuditAction::Logout,
+    )
+    .await
 }
 
 #[cfg(test)]

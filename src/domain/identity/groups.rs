@@ -12,8 +12,12 @@ use uuid::Uuid;
 use super::{Error, FieldError, PREBUILDS_SYSTEM_USER_ID, Result, check, validate};
 use crate::{
     authz::{self, Action, Object, Resource, Subject},
-    domain::{by_id::rows_by_id, is_unique_violation},
-    entity::{group, group_member, organization_member, user},
+    domain::{
+        audit::{self, AuditEntry, Diff, ResourceType},
+        by_id::rows_by_id,
+        is_unique_violation,
+    },
+    entity::{audit_log::AuditAction, group, group_member, organization_member, user},
 };
 
 /// The input of `createGroup`.
@@ -86,7 +90,8 @@ pub async fn create_group(
     let avatar_url = validate::avatar_url("avatarUrl", &input.avatar_url, &mut errors);
     check_quota("quotaAllowance", input.quota_allowance, &mut errors);
     check(errors)?;
-    group::ActiveModel {
+    let txn = db.begin().await?;
+    let group = group::ActiveModel {
         id: Set(Uuid::new_v4()),
         organization_id: Set(input.organization_id),
         name: Set(name),
@@ -95,9 +100,28 @@ pub async fn create_group(
         quota_allowance: Set(input.quota_allowance),
         created_at: Set(now),
     }
-    .insert(db)
+    .insert(&txn)
     .await
-    .map_err(name_conflict)
+    .map_err(name_conflict)?;
+    let entry = AuditEntry::new(
+        AuditAction::Create,
+        group_resource(&group),
+        Diff::of_rows(None, Some(&group)),
+    );
+    audit::record(&txn, subject, now, entry).await?;
+    txn.commit().await?;
+    Ok(group)
+}
+
+/// A group as the audit log names it.
+fn group_resource(group: &group::Model) -> audit::Resource {
+    audit::Resource::new(ResourceType::Group, Some(group.id), &group.name)
+        .in_org(group.organization_id)
+}
+
+/// The ids in `ids` as a JSON array of strings, for a diff of group members.
+fn id_list(ids: &[Uuid]) -> serde_json::Value {
+    ids.iter().map(|id| id.to_string()).collect()
 }
 
 /// One group the subject may read.
@@ -162,6 +186,7 @@ pub async fn group_members(db: &impl ConnectionTrait, group_id: Uuid) -> Result<
 pub async fn update_group(
     db: &DatabaseConnection,
     subject: &Subject,
+    now: DateTime<Utc>,
     input: UpdateGroup,
 ) -> Result<group::Model> {
     let group = get_group(db, subject, input.id).await?;
@@ -208,7 +233,7 @@ pub async fn update_group(
     check(errors)?;
 
     let txn = db.begin().await?;
-    let mut active: group::ActiveModel = group.into();
+    let mut active: group::ActiveModel = group.clone().into();
     if let Some(name) = name {
         active.name = Set(name);
     }
@@ -240,6 +265,19 @@ pub async fn update_group(
             .exec(&txn)
             .await?;
     }
+    // Members are listed as asked for: adding a member twice or removing a non-member
+    // changes nothing in the table but is what the caller did.
+    let mut diff = Diff::of_rows(Some(&group), Some(&updated));
+    for (field, ids) in [
+        ("add_users", &input.add_users),
+        ("remove_users", &input.remove_users),
+    ] {
+        if !ids.is_empty() {
+            diff = diff.field(field, serde_json::Value::Null, id_list(ids));
+        }
+    }
+    let entry = AuditEntry::new(AuditAction::Write, group_resource(&updated), diff);
+    audit::record(&txn, subject, now, entry).await?;
     txn.commit().await?;
     Ok(updated)
 }

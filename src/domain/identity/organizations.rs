@@ -12,8 +12,12 @@ use uuid::Uuid;
 use super::{Error, FieldError, Result, check, users, validate};
 use crate::{
     authz::{self, Action, Object, OrgRole, ReadScope, Resource, Subject},
-    domain::{by_id::rows_by_id, unique_or},
-    entity::{organization, organization_member, user},
+    domain::{
+        audit::{self, AuditEntry, Diff, ResourceType},
+        by_id::rows_by_id,
+        unique_or,
+    },
+    entity::{audit_log::AuditAction, organization, organization_member, user},
 };
 
 /// The input of `createOrganization`.
@@ -90,8 +94,34 @@ pub async fn create_organization(
         &[OrgRole::OrganizationAdmin],
     )
     .await?;
+    let resource =
+        audit::Resource::new(ResourceType::Organization, Some(org.id), &org.name).in_org(org.id);
+    let entry = AuditEntry::new(
+        AuditAction::Create,
+        resource,
+        Diff::of_rows(None, Some(&org)),
+    );
+    audit::record(&txn, subject, now, entry).await?;
     txn.commit().await?;
     Ok(org)
+}
+
+/// A membership as the audit log names it: the member's id and username, in its
+/// organization.
+async fn member_resource(
+    db: &impl ConnectionTrait,
+    organization_id: Uuid,
+    user_id: Uuid,
+) -> Result<audit::Resource> {
+    let username = user::Entity::find_by_id(user_id)
+        .one(db)
+        .await?
+        .map(|u| u.username)
+        .unwrap_or_default();
+    Ok(
+        audit::Resource::new(ResourceType::OrganizationMember, Some(user_id), username)
+            .in_org(organization_id),
+    )
 }
 
 /// The organizations the subject may read, by name.
@@ -183,15 +213,16 @@ pub async fn add_member(
         .filter(user::Column::IsSystem.eq(false))
         .one(db)
         .await?;
-    if user.is_none() {
+    let Some(user) = user else {
         return Err(Error::Invalid(vec![FieldError::new(
             "userId",
             "no such user",
         )]));
-    }
+    };
     let roles = normalize_roles(input.roles);
     authz::check_org_roles(subject, input.organization_id, &[], &with_member(&roles))?;
-    users::insert_membership(db, now, input.organization_id, input.user_id, &roles)
+    let txn = db.begin().await?;
+    let member = users::insert_membership(&txn, now, input.organization_id, input.user_id, &roles)
         .await
         .map_err(|e| {
             unique_or(e, || {
@@ -200,7 +231,21 @@ pub async fn add_member(
                     "the user is already a member of the organization",
                 )])
             })
-        })
+        })?;
+    let resource = audit::Resource::new(
+        ResourceType::OrganizationMember,
+        Some(user.id),
+        &user.username,
+    )
+    .in_org(input.organization_id);
+    let entry = AuditEntry::new(
+        AuditAction::Create,
+        resource,
+        Diff::of_rows(None, Some(&member)),
+    );
+    audit::record(&txn, subject, now, entry).await?;
+    txn.commit().await?;
+    Ok(member)
 }
 
 async fn find_member(
@@ -236,7 +281,7 @@ pub async fn update_member_roles(
         &member_roles(&member),
         &wanted,
     )?;
-    let mut active: organization_member::ActiveModel = member.into();
+    let mut active: organization_member::ActiveModel = member.clone().into();
     active.roles = Set(serde_json::Value::Array(
         wanted
             .into_iter()
@@ -244,13 +289,24 @@ pub async fn update_member_roles(
             .collect(),
     ));
     active.updated_at = Set(now);
-    Ok(active.update(db).await?)
+    let txn = db.begin().await?;
+    let updated = active.update(&txn).await?;
+    let resource = member_resource(&txn, input.organization_id, input.user_id).await?;
+    let entry = AuditEntry::new(
+        AuditAction::Write,
+        resource,
+        Diff::of_rows(Some(&member), Some(&updated)),
+    );
+    audit::record(&txn, subject, now, entry).await?;
+    txn.commit().await?;
+    Ok(updated)
 }
 
 /// Removes a user from an organization.
 pub async fn remove_member(
     db: &DatabaseConnection,
     subject: &Subject,
+    now: DateTime<Utc>,
     organization_id: Uuid,
     user_id: Uuid,
 ) -> Result<()> {
@@ -266,9 +322,18 @@ pub async fn remove_member(
         &with_member(&member_roles(&member)),
         &[],
     )?;
+    let txn = db.begin().await?;
     organization_member::Entity::delete_by_id((organization_id, user_id))
-        .exec(db)
+        .exec(&txn)
         .await?;
+    let resource = member_resource(&txn, organization_id, user_id).await?;
+    let entry = AuditEntry::new(
+        AuditAction::Delete,
+        resource,
+        Diff::of_rows(Some(&member), None),
+    );
+    audit::record(&txn, subject, now, entry).await?;
+    txn.commit().await?;
     Ok(())
 }
 

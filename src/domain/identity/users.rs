@@ -18,9 +18,13 @@ use super::{
     login_throttle::LoginThrottle, password, validate,
 };
 use crate::{
-    authz::{self, Action, Object, OrgRole, ReadScope, Resource, SiteRole, Subject},
-    domain::{is_unique_violation, unique_or},
+    authz::{self, Action, Object, OrgRole, ReadScope, RequestOrigin, Resource, SiteRole, Subject},
+    domain::{
+        audit::{self, AuditEntry, Diff, ResourceType},
+        is_unique_violation, unique_or,
+    },
     entity::{
+        audit_log::AuditAction,
         organization, organization_member, site_config,
         user::{self, LoginType, UserStatus},
     },
@@ -164,6 +168,7 @@ pub async fn create_first_user(
     db: &DatabaseConnection,
     now: DateTime<Utc>,
     input: FirstUser,
+    origin: RequestOrigin,
     session_lifetime: std::time::Duration,
 ) -> Result<(user::Model, ApiToken)> {
     let (email, username, name) =
@@ -198,6 +203,18 @@ pub async fn create_first_user(
     // As Coder's migration does: prebuilds live in the default organization.
     insert_membership(&txn, now, org.id, PREBUILDS_SYSTEM_USER_ID, &[]).await?;
     let token = api_keys::create_session(&txn, now, user.id, session_lifetime).await?;
+    audit::record_anonymous(
+        &txn,
+        Some(user.id),
+        &origin,
+        now,
+        AuditEntry::new(
+            AuditAction::Register,
+            user_resource(&user),
+            Diff::of_rows(None, Some(&user)),
+        ),
+    )
+    .await?;
     txn.commit().await?;
     tracing::info!(user.id = %user.id, "first user created");
     Ok((user, token))
@@ -252,8 +269,19 @@ pub async fn create_user(
                 _ => Error::Db(e),
             })?;
     }
+    let entry = AuditEntry::new(
+        AuditAction::Create,
+        user_resource(&user),
+        Diff::of_rows(None, Some(&user)),
+    );
+    audit::record(&txn, subject, now, entry).await?;
     txn.commit().await?;
     Ok(user)
+}
+
+/// A user as the audit log names it.
+fn user_resource(user: &user::Model) -> audit::Resource {
+    audit::Resource::new(ResourceType::User, Some(user.id), &user.username)
 }
 
 /// Who is logging in, and from where (for the failed-login limits).
@@ -263,8 +291,9 @@ pub struct LoginAttempt {
     pub email: String,
     /// The password as typed.
     pub password: String,
-    /// The client's address, when known.
-    pub client: Option<std::net::IpAddr>,
+    /// Where the attempt came from: its address counts towards the failed-login limits,
+    /// and all of it goes into the audit log.
+    pub origin: RequestOrigin,
 }
 
 /// Checks an email and password, and creates a session token. Failed attempts are limited
@@ -279,16 +308,63 @@ pub async fn login(
     let LoginAttempt {
         email,
         password,
-        client,
+        origin,
     } = attempt;
-    throttle
-        .attempt(now, &email, client)
-        .map_err(|throttled| Error::Throttled {
+    let client = origin.ip;
+    let outcome = match throttle.attempt(now, &email, client) {
+        Err(throttled) => Err(Error::Throttled {
             retry_after_seconds: std::cmp::max(throttled.retry_after.num_seconds(), 1),
-        })?;
-    let (user, token) = check_credentials(db, now, &email, password, session_lifetime).await?;
-    throttle.succeeded(&email, client);
-    Ok((user, token))
+        }),
+        Ok(()) => check_credentials(db, now, &email, password, &origin, session_lifetime).await,
+    };
+    match outcome {
+        Ok((user, token)) => {
+            throttle.succeeded(&email, client);
+            Ok((user, token))
+        }
+        Err(err) => {
+            let status = match &err {
+                Error::InvalidCredentials => audit::record::STATUS_UNAUTHORIZED,
+                Error::Suspended => audit::record::STATUS_FORBIDDEN,
+                Error::Throttled { .. } => audit::record::STATUS_TOO_MANY_REQUESTS,
+                _ => return Err(err),
+            };
+            record_failed_login(db, now, &email, &origin, status).await?;
+            Err(err)
+        }
+    }
+}
+
+/// Writes the audit row of a refused login: the account it names when one exists (the
+/// typed email otherwise), the status, and never the password.
+async fn record_failed_login(
+    db: &DatabaseConnection,
+    now: DateTime<Utc>,
+    email: &str,
+    origin: &RequestOrigin,
+    status: i32,
+) -> Result<()> {
+    let account = user_by_email(db, email).await?;
+    let (user_id, target) = match &account {
+        Some(user) => (Some(user.id), user.username.clone()),
+        None => (None, email.trim().to_lowercase()),
+    };
+    let resource = audit::Resource::new(ResourceType::ApiKey, None, target);
+    let entry = AuditEntry::new(AuditAction::Login, resource, Diff::new()).with_status(status);
+    audit::record_anonymous(db, user_id, origin, now, entry).await?;
+    Ok(())
+}
+
+/// The live, non-system user with `email` (compared case-insensitively).
+async fn user_by_email(db: &impl ConnectionTrait, email: &str) -> Result<Option<user::Model>> {
+    Ok(user::Entity::find()
+        .filter(
+            Expr::expr(Func::lower(Expr::col(user::Column::Email))).eq(email.trim().to_lowercase()),
+        )
+        .filter(user::Column::Deleted.eq(false))
+        .filter(user::Column::IsSystem.eq(false))
+        .one(db)
+        .await?)
 }
 
 async fn check_credentials(
@@ -296,17 +372,10 @@ async fn check_credentials(
     now: DateTime<Utc>,
     email: &str,
     password_attempt: String,
+    origin: &RequestOrigin,
     session_lifetime: std::time::Duration,
 ) -> Result<(user::Model, ApiToken)> {
-    let found = user::Entity::find()
-        .filter(
-            Expr::expr(Func::lower(Expr::col(user::Column::Email))).eq(email.trim().to_lowercase()),
-        )
-        .filter(user::Column::Deleted.eq(false))
-        .filter(user::Column::IsSystem.eq(false))
-        .one(db)
-        .await?;
-    let Some(user) = found else {
+    let Some(user) = user_by_email(db, email).await? else {
         // Spend the same time as a real check.
         password::verify(password_attempt, password::dummy_hash().await?).await?;
         return Err(Error::InvalidCredentials);
@@ -327,6 +396,9 @@ async fn check_credentials(
     }
     touch_last_seen(&txn, user.id, now).await?;
     let token = api_keys::create_session(&txn, now, user.id, session_lifetime).await?;
+    let resource = audit::Resource::new(ResourceType::ApiKey, None, &user.username);
+    let entry = AuditEntry::new(AuditAction::Login, resource, Diff::new());
+    audit::record_anonymous(&txn, Some(user.id), origin, now, entry).await?;
     txn.commit().await?;
     let user = user::Entity::find_by_id(user.id)
         .one(db)
@@ -372,10 +444,19 @@ pub async fn set_user_status(
     if status != UserStatus::Active && site_roles_of(&user).contains(&SiteRole::Owner) {
         return Err(Error::SuspendOwner);
     }
-    let mut active: user::ActiveModel = user.into();
+    let mut active: user::ActiveModel = user.clone().into();
     active.status = Set(status);
     active.updated_at = Set(now);
-    Ok(active.update(db).await?)
+    let txn = db.begin().await?;
+    let updated = active.update(&txn).await?;
+    let entry = AuditEntry::new(
+        AuditAction::Write,
+        user_resource(&updated),
+        Diff::of_rows(Some(&user), Some(&updated)),
+    );
+    audit::record(&txn, subject, now, entry).await?;
+    txn.commit().await?;
+    Ok(updated)
 }
 
 /// Replaces a user's site roles. Nobody changes their own; every role added or removed must
@@ -422,12 +503,18 @@ pub async fn update_user_roles(
             return Err(Error::LastOwner);
         }
     }
-    let mut active: user::ActiveModel = user.into();
+    let mut active: user::ActiveModel = user.clone().into();
     active.rbac_roles = Set(roles_json(&wanted));
     active.updated_at = Set(now);
-    let user = active.update(&txn).await?;
+    let updated = active.update(&txn).await?;
+    let entry = AuditEntry::new(
+        AuditAction::Write,
+        user_resource(&updated),
+        Diff::of_rows(Some(&user), Some(&updated)),
+    );
+    audit::record(&txn, subject, now, entry).await?;
     txn.commit().await?;
-    Ok(user)
+    Ok(updated)
 }
 
 /// A live, non-system user by id.

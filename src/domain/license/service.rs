@@ -9,7 +9,9 @@ use std::{
 };
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr};
+use sea_orm::{
+    ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait, TransactionTrait,
+};
 use uuid::Uuid;
 
 use super::{
@@ -23,8 +25,11 @@ use super::{
 use crate::{
     authz::{self, Action, Object, Resource, Subject},
     clock::Clock,
-    domain::workspace::{UsageCheck, UsageError},
-    entity::{license, template_version},
+    domain::{
+        audit::{self, AuditEntry, Diff, ResourceType},
+        workspace::{UsageCheck, UsageError},
+    },
+    entity::{audit_log::AuditAction, license, template_version},
 };
 
 /// Features switched on by this deployment's configuration (Coder's enablements): what
@@ -251,7 +256,15 @@ impl EntitlementsService {
             .as_deref()
             .and_then(|j| Uuid::parse_str(j).ok())
             .unwrap_or_else(Uuid::new_v4);
-        let row = store::insert_license(&self.db, now, jwt, exp, uuid).await?;
+        let txn = self.db.begin().await?;
+        let row = store::insert_license(&txn, now, jwt, exp, uuid).await?;
+        let entry = AuditEntry::new(
+            AuditAction::Create,
+            license_resource(&row),
+            Diff::of_rows(None, Some(&row)),
+        );
+        audit::record(&txn, subject, now, entry).await?;
+        txn.commit().await?;
         self.refresh().await?;
         Ok(row)
     }
@@ -265,9 +278,20 @@ impl EntitlementsService {
     /// Deletes a license and recomputes.
     pub async fn delete_license(&self, subject: &Subject, id: i64) -> Result<(), Error> {
         authz::authorize(subject, Action::Delete, &Object::new(Resource::License))?;
-        if !store::delete_license(&self.db, id).await? {
+        let txn = self.db.begin().await?;
+        let Some(row) = license::Entity::find_by_id(id).one(&txn).await? else {
+            return Err(Error::NotFound);
+        };
+        if !store::delete_license(&txn, id).await? {
             return Err(Error::NotFound);
         }
+        let entry = AuditEntry::new(
+            AuditAction::Delete,
+            license_resource(&row),
+            Diff::of_rows(Some(&row), None),
+        );
+        audit::record(&txn, subject, self.clock.now(), entry).await?;
+        txn.commit().await?;
         self.refresh().await?;
         Ok(())
     }
@@ -293,6 +317,11 @@ impl EntitlementsService {
         }
         Ok(self.refresh().await?)
     }
+}
+
+/// A license as the audit log names it: its UUID, and its number as the target.
+fn license_resource(row: &license::Model) -> audit::Resource {
+    audit::Resource::new(ResourceType::License, Some(row.uuid), row.id.to_string())
 }
 
 /// The workspace builder's usage check: with a license installed, a build of a version with

@@ -15,7 +15,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     authz::{self, Action, Object, Resource, Subject},
-    entity::site_config,
+    domain::audit::{self, AuditEntry, Diff, ResourceType},
+    entity::{audit_log::AuditAction, site_config},
 };
 
 /// The `site_configs` key the settings live under (Coder's).
@@ -85,6 +86,7 @@ pub async fn set_paused(
     let value = serde_json::to_value(settings)
         .map_err(|e| DbErr::Json(format!("encoding {SETTINGS_KEY}: {e}")))?;
     let txn = db.begin().await?;
+    let before = load(&txn).await?;
     site_config::Entity::insert(site_config::ActiveModel {
         key: Set(SETTINGS_KEY.to_owned()),
         value: Set(value),
@@ -98,6 +100,22 @@ pub async fn set_paused(
     .exec(&txn)
     .await?;
     let stored = load(&txn).await?;
+    // As Coder: setting the value already stored is not a change, and is not audited.
+    if before != stored {
+        let diff = Diff::new().field(
+            "reconciliation_paused",
+            before.reconciliation_paused,
+            stored.reconciliation_paused,
+        );
+        let resource = audit::Resource::new(ResourceType::PrebuildsSettings, None, SETTINGS_KEY);
+        audit::record(
+            &txn,
+            subject,
+            now,
+            AuditEntry::new(AuditAction::Write, resource, diff),
+        )
+        .await?;
+    }
     txn.commit().await?;
     Ok(stored)
 }

@@ -3,7 +3,8 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
+    EntityTrait, QueryFilter, TransactionTrait,
 };
 use uuid::Uuid;
 
@@ -11,11 +12,12 @@ use crate::{
     authz::{self, Action, Object, Resource, Subject},
     domain::{
         FieldError,
+        audit::{self, AuditEntry, Diff, ResourceType},
         license::{FeatureName, service::EntitlementsService},
         secrets::{random_token, sha256_hex},
         unique_or,
     },
-    entity::provisioner_key,
+    entity::{audit_log::AuditAction, provisioner_key},
 };
 
 /// Errors of key management.
@@ -38,7 +40,7 @@ pub enum KeyError {
 /// Creates a key for an organization's external provisioners (a licensed feature, as in
 /// Coder); returns it with its text.
 pub async fn create_key(
-    db: &impl ConnectionTrait,
+    db: &DatabaseConnection,
     entitlements: &EntitlementsService,
     subject: &Subject,
     now: DateTime<Utc>,
@@ -59,6 +61,7 @@ pub async fn create_key(
         )]));
     }
     let key = random_token(40);
+    let txn = db.begin().await?;
     let model = provisioner_key::ActiveModel {
         id: Set(Uuid::new_v4()),
         organization_id: Set(organization_id),
@@ -67,7 +70,7 @@ pub async fn create_key(
         created_by: Set(subject.user_id),
         created_at: Set(now),
     }
-    .insert(db)
+    .insert(&txn)
     .await
     .map_err(|e| match e.sql_err() {
         // Owners may act on any organization id, including one that does not exist.
@@ -84,6 +87,15 @@ pub async fn create_key(
             )])
         }),
     })?;
+    let resource = audit::Resource::new(ResourceType::ProvisionerKey, Some(model.id), &model.name)
+        .in_org(model.organization_id);
+    let entry = AuditEntry::new(
+        AuditAction::Create,
+        resource,
+        Diff::of_rows(None, Some(&model)),
+    );
+    audit::record(&txn, subject, now, entry).await?;
+    txn.commit().await?;
     Ok((model, key))
 }
 

@@ -21,10 +21,15 @@ use crate::{
     authz::{self, Action, Object, ReadScope, Resource, Subject},
     domain::license::service::EntitlementsService,
     domain::{
-        FieldError, identity::PREBUILDS_SYSTEM_USER_ID, schedule::CronSchedule, text, unique_or,
+        FieldError,
+        audit::{self, AuditEntry, Diff, ResourceType},
+        identity::PREBUILDS_SYSTEM_USER_ID,
+        schedule::CronSchedule,
+        text, unique_or,
         workspace::next_start_at,
     },
     entity::{
+        audit_log::AuditAction,
         template, template_version, workspace,
         workspace_build::{self, Transition},
     },
@@ -170,8 +175,20 @@ pub async fn create_template(
     let mut active: template::ActiveModel = tmpl.into();
     active.active_version_id = Set(Some(version.id));
     let tmpl = active.update(&txn).await?;
+    let entry = AuditEntry::new(
+        AuditAction::Create,
+        template_resource(&tmpl),
+        Diff::of_rows(None, Some(&tmpl)),
+    );
+    audit::record(&txn, subject, now, entry).await?;
     txn.commit().await?;
     Ok((tmpl, version))
+}
+
+/// A template as the audit log names it.
+fn template_resource(tmpl: &template::Model) -> audit::Resource {
+    audit::Resource::new(ResourceType::Template, Some(tmpl.id), &tmpl.name)
+        .in_org(tmpl.organization_id)
 }
 
 /// A live template the subject may read.
@@ -285,6 +302,12 @@ pub async fn update_template_schedule(
     if updated.autostart_allowed_days_of_week != old.autostart_allowed_days_of_week {
         refresh_next_starts(&txn, &updated, now).await?;
     }
+    let entry = AuditEntry::new(
+        AuditAction::Write,
+        template_resource(&updated),
+        Diff::of_rows(Some(&old), Some(&updated)),
+    );
+    audit::record(&txn, subject, now, entry).await?;
     txn.commit().await?;
     Ok(updated)
 }

@@ -9,6 +9,7 @@ use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
     EntityTrait, QueryFilter, QueryOrder, TransactionTrait, sea_query::Expr,
 };
+use serde_json::Value;
 use uuid::Uuid;
 
 use super::{
@@ -19,10 +20,14 @@ use super::{
 };
 use crate::{
     authz::{self, Action, Subject},
-    domain::{FieldError, text, unique_or},
+    domain::{
+        FieldError,
+        audit::{self, AuditEntry, Diff, ResourceType},
+        text, unique_or,
+    },
     entity::{
-        preset_prebuild_schedule, template, template_version, template_version::ImportStatus,
-        template_version_preset,
+        audit_log::AuditAction, preset_prebuild_schedule, template, template_version,
+        template_version::ImportStatus, template_version_preset,
     },
 };
 
@@ -164,6 +169,27 @@ pub async fn create_template_version(
             .exec(&txn)
             .await?;
     }
+    // The imported parameters and agents are the template's source, not a change anyone
+    // reviews field by field: the diff names the version and says whether it went live.
+    let diff = Diff::new()
+        .field("template_id", Value::Null, version.template_id.to_string())
+        .field("name", Value::Null, version.name.clone())
+        .field("message", Value::Null, version.message.clone())
+        .field("number", Value::Null, version.number)
+        .field("activated", false, input.activate);
+    let resource = audit::Resource::new(
+        ResourceType::TemplateVersion,
+        Some(version.id),
+        &version.name,
+    )
+    .in_org(version.organization_id);
+    audit::record(
+        &txn,
+        subject,
+        now,
+        AuditEntry::new(AuditAction::Create, resource, diff),
+    )
+    .await?;
     txn.commit().await?;
     Ok(version)
 }

@@ -12,8 +12,12 @@ use uuid::Uuid;
 use super::{Error, Result, builder::latest_build, queries::get_workspace};
 use crate::{
     authz::{self, Action, Object, Resource, Subject},
-    domain::secrets::{random_token, sha256_hex},
+    domain::{
+        audit::{self, AuditEntry, Diff, ResourceType},
+        secrets::{random_token, sha256_hex},
+    },
     entity::{
+        audit_log::AuditAction,
         workspace,
         workspace_agent::{self, LifecycleState},
     },
@@ -28,7 +32,7 @@ const AGENT_BUILD_OUTDATED: &str = "The agent belongs to an outdated build of it
 /// Issues a new token for an agent, replacing the old one; for the workspace's owner and
 /// admins who may update it (to configure an agent by hand, or in tests).
 pub async fn create_agent_token(
-    db: &impl ConnectionTrait,
+    db: &DatabaseConnection,
     subject: &Subject,
     now: chrono::DateTime<chrono::Utc>,
     agent_id: Uuid,
@@ -52,10 +56,25 @@ pub async fn create_agent_token(
             .owned_by(ws.owner_id),
     )?;
     let token = random_token(40);
+    let name = agent.name.clone();
     let mut active: workspace_agent::ActiveModel = agent.into();
     active.token_hash = Set(sha256_hex(token.as_bytes()));
     active.updated_at = Set(now);
-    Ok((active.update(db).await?, token))
+    let txn = db.begin().await?;
+    let updated = active.update(&txn).await?;
+    // The token is the change, and it is a secret: the row says a new one was issued.
+    let diff = Diff::new().field("token_rotated", false, true);
+    let resource = audit::Resource::new(ResourceType::WorkspaceAgent, Some(updated.id), name)
+        .in_org(ws.organization_id);
+    audit::record(
+        &txn,
+        subject,
+        now,
+        AuditEntry::new(AuditAction::Write, resource, diff),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok((updated, token))
 }
 
 /// The agent (and its live workspace) a token belongs to, read in one statement since every

@@ -4,13 +4,18 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{DatabaseConnection, EntityTrait, TransactionTrait};
+use serde_json::Value;
 use uuid::Uuid;
 
 use super::{Error, Result, queries::get_workspace};
 use crate::{
     authz::{self, Action, Object, Resource, Subject},
-    domain::{identity::PREBUILDS_SYSTEM_USER_ID, provisioner},
-    entity::{provisioner_job, workspace_build},
+    domain::{
+        audit::{self, AuditEntry, Diff, ResourceType},
+        identity::PREBUILDS_SYSTEM_USER_ID,
+        provisioner,
+    },
+    entity::{audit_log::AuditAction, provisioner_job, workspace_build},
 };
 
 /// Cancels the build `build_id` (a build, not a workspace: the caller names exactly the build
@@ -56,6 +61,15 @@ pub async fn cancel_build(
             provisioner::Error::Corrupt(message) => Error::Corrupt(message),
             provisioner::Error::Db(e) => Error::Db(e),
         })?;
+    let diff = Diff::new().field(
+        "job_status",
+        Value::Null,
+        sea_orm::sea_query::sea_value_to_json_value(&job.status.into()),
+    );
+    let resource = audit::Resource::new(ResourceType::WorkspaceBuild, Some(build.id), &ws.name)
+        .in_org(ws.organization_id);
+    let entry = AuditEntry::new(AuditAction::Write, resource, diff).with_build_reason(build.reason);
+    audit::record(&txn, subject, now, entry).await?;
     txn.commit().await?;
     Ok((build, job))
 }

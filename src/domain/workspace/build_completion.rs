@@ -185,6 +185,7 @@ async fn apply(
             template_version_id: Some(follow_up.template_version_id),
             preset_id: None,
             parameters: follow_up.parameters,
+            audited: true,
         };
         // The request was validated when the update was asked for; a refusal now (the
         // template or the owner changed meanwhile) leaves the workspace stopped, which the

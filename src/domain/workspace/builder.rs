@@ -9,6 +9,7 @@ use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbErr,
     EntityTrait, QueryFilter, QueryOrder,
 };
+use serde_json::Value;
 use uuid::Uuid;
 
 use super::{BUILD_ACTIVE, Error, Result, map_constraint};
@@ -16,11 +17,13 @@ use crate::{
     authz::{self, Action, Object, Resource, Subject},
     domain::{
         FieldError,
+        audit::{self, AuditEntry, Diff, ResourceType},
         identity::PREBUILDS_SYSTEM_USER_ID,
         parameters::{self, BuildParameter, ParameterDefinition, ResolveInput},
         text,
     },
     entity::{
+        audit_log::AuditAction,
         provisioner_job, template, template_version,
         template_version::ImportStatus,
         template_version_preset, workspace,
@@ -79,6 +82,9 @@ pub struct BuildRequest {
     pub preset_id: Option<Uuid>,
     /// Values the user gave for this build.
     pub parameters: Vec<BuildParameter>,
+    /// Whether the builder writes the build's audit row; false when the caller records the
+    /// action as a whole (creating or updating a workspace).
+    pub audited: bool,
 }
 
 /// The most parameter values one build may be given.
@@ -303,26 +309,54 @@ pub async fn build(
             .and_then(|(b, _)| b.template_version_preset_id)
             .filter(|_| request.template_version_id.is_none())
     });
-    workspace_build::ActiveModel {
-        id: Set(build_id),
-        workspace_id: Set(ws.id),
-        build_number: Set(number),
-        transition: Set(request.transition),
-        reason: Set(request.reason),
-        initiator_id: Set(subject.user_id),
-        template_version_id: Set(version.id),
-        template_version_preset_id: Set(preset_id),
-        parameters: Set(serde_json::to_value(&resolved).map_err(|e| Error::Corrupt(e.to_string()))?),
-        has_ai_task: Set(is_start && version.has_ai_task),
-        // Committed when the build succeeds, within the owner's quota (build_completion).
-        daily_cost: Set(0),
-        deadline: Set(None),
-        max_deadline: Set(None),
-        job_id: Set(job.id),
-        created_at: Set(now),
-        updated_at: Set(now),
+    let build =
+        workspace_build::ActiveModel {
+            id: Set(build_id),
+            workspace_id: Set(ws.id),
+            build_number: Set(number),
+            transition: Set(request.transition),
+            reason: Set(request.reason),
+            initiator_id: Set(subject.user_id),
+            template_version_id: Set(version.id),
+            template_version_preset_id: Set(preset_id),
+            parameters: Set(
+                serde_json::to_value(&resolved).map_err(|e| Error::Corrupt(e.to_string()))?
+            ),
+            has_ai_task: Set(is_start && version.has_ai_task),
+            // Committed when the build succeeds, within the owner's quota (build_completion).
+            daily_cost: Set(0),
+            deadline: Set(None),
+            max_deadline: Set(None),
+            job_id: Set(job.id),
+            created_at: Set(now),
+            updated_at: Set(now),
+        }
+        .insert(db)
+        .await
+        .map_err(map_constraint)?;
+    if request.audited {
+        audit::record(db, subject, now, build_audit_entry(ws, &build)).await?;
     }
-    .insert(db)
-    .await
-    .map_err(map_constraint)
+    Ok(build)
+}
+
+/// The audit row of a build: its transition as the action, and why it happened. The
+/// parameters stay out of the diff, since a value may be a secret the template asked for.
+fn build_audit_entry(ws: &workspace::Model, build: &workspace_build::Model) -> AuditEntry {
+    let action = match build.transition {
+        Transition::Start => AuditAction::Start,
+        Transition::Stop => AuditAction::Stop,
+        Transition::Delete => AuditAction::Delete,
+    };
+    let diff = Diff::new()
+        .field("workspace_id", Value::Null, ws.id.to_string())
+        .field("build_number", Value::Null, build.build_number)
+        .field(
+            "template_version_id",
+            Value::Null,
+            build.template_version_id.to_string(),
+        );
+    let resource = audit::Resource::new(ResourceType::WorkspaceBuild, Some(build.id), &ws.name)
+        .in_org(ws.organization_id);
+    AuditEntry::new(action, resource, diff).with_build_reason(build.reason)
 }

@@ -7,6 +7,7 @@ use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, DatabaseConnection, DatabaseTransaction, EntityTrait,
     TransactionTrait,
 };
+use serde_json::Value;
 use uuid::Uuid;
 
 use super::{
@@ -21,12 +22,14 @@ use crate::{
     authz::{self, Action, Object, Resource, Subject},
     domain::{
         FieldError,
+        audit::{self, AuditEntry, Diff, ResourceType},
         identity::PREBUILDS_SYSTEM_USER_ID,
         parameters::BuildParameter,
         schedule::{Autostop, CronSchedule, ttl_update_deadline, workspace_ttl_from_millis},
         text,
     },
     entity::{
+        audit_log::AuditAction,
         provisioner_job, template, workspace,
         workspace_build::{self, BuildReason, Transition},
     },
@@ -206,6 +209,7 @@ pub async fn create_workspace(
         }
         _ => None,
     };
+    let claimed_prebuild = claimed.is_some();
     let ws = match claimed {
         Some(ws) => ws,
         None => {
@@ -233,11 +237,29 @@ pub async fn create_workspace(
             template_version_id: tmpl.active_version_id,
             preset_id: input.preset_id,
             parameters: input.parameters,
+            audited: false,
         },
     )
     .await?;
+    // One row for the whole request: the workspace as the user now has it (a claimed
+    // prebuild says so), its first build included.
+    let mut diff = Diff::of_rows(None, Some(&ws)).field(
+        "template_version_id",
+        Value::Null,
+        build.template_version_id.to_string(),
+    );
+    if claimed_prebuild {
+        diff = diff.field("claimed_prebuild", false, true);
+    }
+    let entry = AuditEntry::new(AuditAction::Create, workspace_resource(&ws), diff);
+    audit::record(&txn, subject, now, entry).await?;
     txn.commit().await?;
     Ok((ws, build))
+}
+
+/// A workspace as the audit log names it.
+fn workspace_resource(ws: &workspace::Model) -> audit::Resource {
+    audit::Resource::new(ResourceType::Workspace, Some(ws.id), &ws.name).in_org(ws.organization_id)
 }
 
 async fn transition(
@@ -263,6 +285,7 @@ async fn transition(
             template_version_id: None,
             preset_id: None,
             parameters,
+            audited: true,
         },
     )
     .await?;
@@ -367,9 +390,26 @@ pub async fn update_workspace(
         template_version_id: Some(active),
         preset_id: None,
         parameters: parameters.clone(),
+        audited: false,
     };
+    // One row for the update, whichever builds it takes; the version it moves to is the
+    // change. Parameter values stay out, since one may be a secret.
+    let mut diff = Diff::new().field(
+        "template_version_id",
+        latest.template_version_id.to_string(),
+        active.to_string(),
+    );
+    if !parameters.is_empty() {
+        let names: Vec<Value> = parameters
+            .iter()
+            .map(|p| Value::String(p.name.clone()))
+            .collect();
+        diff = diff.field("parameters", Value::Null, names);
+    }
+    let entry = AuditEntry::new(AuditAction::Write, workspace_resource(&ws), diff);
     if latest.transition != Transition::Start {
         let build = builder::build(&txn, subject, usage, now, &ws, start).await?;
+        audit::record(&txn, subject, now, entry).await?;
         txn.commit().await?;
         return Ok(UpdateOutcome::Started(build));
     }
@@ -392,6 +432,7 @@ pub async fn update_workspace(
             template_version_id: None,
             preset_id: None,
             parameters: Vec::new(),
+            audited: false,
         },
     )
     .await?;
@@ -411,6 +452,7 @@ pub async fn update_workspace(
     })
     .map_err(|e| Error::Corrupt(e.to_string()))?);
     job.update(&txn).await?;
+    audit::record(&txn, subject, now, entry).await?;
     txn.commit().await?;
     Ok(UpdateOutcome::StopThenStart(stop))
 }
@@ -477,10 +519,11 @@ pub async fn update_ttl(
             active.update(&txn).await.map_err(map_constraint)?;
         }
     }
-    let mut active: workspace::ActiveModel = ws.into();
+    let mut active: workspace::ActiveModel = ws.clone().into();
     active.ttl_ms = Set(ttl);
     active.updated_at = Set(now);
     let updated = active.update(&txn).await?;
+    record_workspace_write(&txn, subject, now, &ws, &updated).await?;
     txn.commit().await?;
     Ok(updated)
 }
@@ -508,13 +551,31 @@ pub async fn update_autostart(
         )]));
     }
     let next_start_at = autostart_next_start(parsed.as_ref(), &tmpl, now)?;
-    let mut active: workspace::ActiveModel = ws.into();
+    let mut active: workspace::ActiveModel = ws.clone().into();
     active.next_start_at = Set(next_start_at);
     active.autostart_schedule = Set(parsed.as_ref().map(ToString::to_string));
     active.updated_at = Set(now);
     let updated = active.update(&txn).await?;
+    record_workspace_write(&txn, subject, now, &ws, &updated).await?;
     txn.commit().await?;
     Ok(updated)
+}
+
+/// Writes the audit row of a change of the workspace's own fields (TTL, autostart).
+async fn record_workspace_write(
+    txn: &DatabaseTransaction,
+    subject: &Subject,
+    now: DateTime<Utc>,
+    old: &workspace::Model,
+    new: &workspace::Model,
+) -> Result<()> {
+    let entry = AuditEntry::new(
+        AuditAction::Write,
+        workspace_resource(new),
+        Diff::of_rows(Some(old), Some(new)),
+    );
+    audit::record(txn, subject, now, entry).await?;
+    Ok(())
 }
 
 /// Whether the workspace's latest build runs an older version than the template's active one.

@@ -85,6 +85,7 @@ pub async fn create_prebuilt_workspace(
             template_version_id: Some(version_id),
             preset_id: Some(preset_id),
             parameters: Vec::new(),
+            audited: true,
         },
     )
     .await?;
@@ -125,6 +126,7 @@ pub async fn delete_prebuilt_workspace(
             template_version_id: None,
             preset_id: None,
             parameters: Vec::new(),
+            audited: true,
         },
     )
     .await?;

@@ -194,6 +194,7 @@ impl IdentityMutation {
                 password: input.password,
                 name: input.name,
             },
+            ctx.origin(),
             state.auth.session_duration,
         )
         .await?;
@@ -216,7 +217,7 @@ impl IdentityMutation {
             identity::LoginAttempt {
                 email: input.email,
                 password: input.password,
-                client: ctx.client_address(),
+                origin: ctx.origin(),
             },
             state.auth.session_duration,
         )
@@ -252,13 +253,16 @@ impl IdentityMutation {
     /// Deletes an API token or session token by its id (the part before the dash); it is
     /// refused from the next request on. Users delete their own; owners anyone's.
     async fn delete_api_token(&self, ctx: &Context<'_>, id: String) -> Result<ApiKey> {
-        let key = identity::delete_api_token(&ctx.state()?.db, ctx.subject()?, &id).await?;
+        let state = ctx.state()?;
+        let key =
+            identity::delete_api_token(&state.db, ctx.subject()?, state.clock.now(), &id).await?;
         Ok(ApiKey(key))
     }
 
     /// Signs out: deletes the token this request was made with.
     async fn logout(&self, ctx: &Context<'_>) -> Result<ApiKey> {
-        let key = identity::logout(&ctx.state()?.db, ctx.caller()?).await?;
+        let state = ctx.state()?;
+        let key = identity::logout(&state.db, state.clock.now(), ctx.caller()?).await?;
         Ok(ApiKey(key))
     }
 
@@ -387,6 +391,7 @@ impl IdentityMutation {
         identity::remove_member(
             &state.db,
             ctx.subject()?,
+            state.clock.now(),
             input.organization_id,
             input.user_id,
         )
@@ -423,6 +428,7 @@ impl IdentityMutation {
         let group = identity::update_group(
             &state.db,
             ctx.subject()?,
+            state.clock.now(),
             identity::UpdateGroup {
                 id: input.id,
                 name: input.name,

@@ -16,6 +16,7 @@ use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
     DbBackend, DbErr, EntityTrait, Statement, TransactionTrait,
 };
+use serde_json::Value;
 use tracing::Instrument;
 use uuid::Uuid;
 
@@ -25,10 +26,12 @@ use super::{BUILD_ACTIVE, BuildRequest, Error, Result, UsageCheck, builder, sche
 use crate::{
     authz::Subject,
     domain::{
+        audit::{self, AuditEntry, Diff, ResourceType},
         identity::PREBUILDS_SYSTEM_USER_ID,
         schedule::{CronSchedule, next_allowed_autostart},
     },
     entity::{
+        audit_log::AuditAction,
         template, user, workspace,
         workspace_build::{BuildReason, Transition},
     },
@@ -376,6 +379,7 @@ async fn act_in(
             },
             preset_id: None,
             parameters: Vec::new(),
+            audited: true,
         };
         let subject = Subject::system(ACTOR, ws.owner_id);
         builder::build(txn, &subject, usage, now, &ws, request).await?;
@@ -402,7 +406,28 @@ async fn act_in(
     }
     if changed {
         active.updated_at = Set(now);
-        active.update(txn).await?;
+        let updated = active.update(txn).await?;
+        if dormant {
+            // Marking a workspace dormant is audited as a change of the workspace, by the
+            // system; the next autostart moving on is bookkeeping and is not.
+            let diff = Diff::new()
+                .field("dormant_at", Value::Null, json_time(updated.dormant_at))
+                .field(
+                    "deleting_at",
+                    json_time(ws.deleting_at),
+                    json_time(updated.deleting_at),
+                );
+            let resource = audit::Resource::new(ResourceType::Workspace, Some(ws.id), &ws.name)
+                .in_org(ws.organization_id);
+            let subject = Subject::system(ACTOR, ws.owner_id);
+            audit::record(
+                txn,
+                &subject,
+                now,
+                AuditEntry::new(AuditAction::Write, resource, diff),
+            )
+            .await?;
+        }
     }
     Ok(if transition.is_some() || dormant {
         Outcome::Acted {
@@ -412,4 +437,9 @@ async fn act_in(
     } else {
         Outcome::Unchanged
     })
+}
+
+/// A time as a diff shows it: RFC 3339, or null.
+fn json_time(t: Option<DateTime<Utc>>) -> Value {
+    t.map_or(Value::Null, |t| Value::String(t.to_rfc3339()))
 }
