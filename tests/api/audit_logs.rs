@@ -790,3 +790,24 @@ async fn the_cli_lists_the_log() {
         "{stderr}"
     );
 }
+
+#[tokio::test]
+async fn rows_the_mutations_write_are_searchable() {
+    let app = TestApp::spawn_with(&["--provisioner-daemons", "0"]).await;
+    let token = app.create_first_user().await;
+    app.install_premium_license(&token).await;
+    let (carol_id, _) = app.create_user(&token, "carol", &[]).await;
+    let response = app
+        .gql(
+            LOGS,
+            json!({ "f": format!("user action:create resource_id:{carol_id} username:me") }),
+            Some(&token),
+        )
+        .await;
+    let page = &response.data()["auditLogs"];
+    assert_eq!(page["totalCount"], 1, "{page}");
+    let node = &page["nodes"][0];
+    assert_eq!(node["resourceTarget"], "carol");
+    assert_eq!(node["user"]["username"], "admin");
+    assert_eq!(node["statusCode"], 200);
+}
