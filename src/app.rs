@@ -108,6 +108,7 @@ impl Application {
             usage: Arc::new(LicenseUsageCheck(entitlements.clone())),
             entitlements,
             connection_log_count_cap: config.connection_log_count_cap,
+            audit_log_count_cap: config.audit_log_count_cap,
             organization_names: Default::default(),
             provisioner: Wakeup::default(),
             db: connection,
@@ -279,6 +280,10 @@ fn register_jobs(
     scheduler.register(Arc::new(PurgeJob {
         connection_log_retention: config
             .connection_logs_retention
+            .0
+            .and_then(|d| chrono::Duration::from_std(d).ok()),
+        audit_log_retention: config
+            .audit_logs_retention
             .0
             .and_then(|d| chrono::Duration::from_std(d).ok()),
         purged: purge::purged_counter(registry)?,

@@ -1,5 +1,5 @@
 //! The client commands of the CLI (`devplane license add|list`, `connectionlog list`,
-//! `prebuilds pause|resume|status`): each one GraphQL operation against a running server,
+//! `auditlog list`, `prebuilds pause|resume|status`): each one GraphQL operation against a running server,
 //! printed for people or as JSON.
 
 use std::io::Read;
@@ -8,7 +8,10 @@ use serde_json::{Value, json};
 
 use crate::{
     client::{self, ClientError},
-    config::{ClientArgs, ConnectionLogAction, LicenseAction, OutputFormat, PrebuildsAction},
+    config::{
+        AuditLogAction, ClientArgs, ConnectionLogAction, LicenseAction, OutputFormat,
+        PrebuildsAction,
+    },
 };
 
 /// Why a client command failed.
@@ -134,18 +137,87 @@ pub async fn connection_log(
                 ]);
             }
             print!("{}", align(&rows));
-            let (total, cap) = (
-                page["totalCount"].as_i64().unwrap_or(0),
-                page["countCap"].as_i64().unwrap_or(0),
-            );
-            if cap > 0 && total > cap {
-                println!("{cap}+ entries in all");
-            } else {
-                println!("{total} entries in all");
-            }
+            print_total(page);
         }
     }
     Ok(())
+}
+
+/// Runs `devplane auditlog …`, printing to standard output.
+pub async fn audit_log(client: &ClientArgs, action: AuditLogAction) -> Result<(), CommandError> {
+    let AuditLogAction::List {
+        filter,
+        limit,
+        output,
+    } = action;
+    let data = client::execute(
+        client,
+        "query AuditLogs($filter: String!, $limit: Int) { auditLogs(filter: $filter, limit: $limit) {
+           totalCount countCap nodes { time action resourceType resourceTarget statusCode ip
+             user { username } organization { name } } } }",
+        json!({ "filter": filter, "limit": limit }),
+    )
+    .await?;
+    let page = &data["auditLogs"];
+    match output {
+        OutputFormat::Json => {
+            println!("{}", serde_json::to_string_pretty(page).unwrap_or_default())
+        }
+        OutputFormat::Table => {
+            let mut rows = vec![
+                [
+                    "TIME",
+                    "USER",
+                    "ACTION",
+                    "RESOURCE TYPE",
+                    "TARGET",
+                    "ORGANIZATION",
+                    "STATUS",
+                    "IP",
+                ]
+                .map(str::to_owned)
+                .to_vec(),
+            ];
+            for node in page["nodes"]
+                .as_array()
+                .map(Vec::as_slice)
+                .unwrap_or_default()
+            {
+                let text = |v: &Value| {
+                    v.as_str()
+                        .filter(|s| !s.is_empty())
+                        .unwrap_or("-")
+                        .to_owned()
+                };
+                rows.push(vec![
+                    text(&node["time"]),
+                    text(&node["user"]["username"]),
+                    text(&node["action"]).to_lowercase(),
+                    text(&node["resourceType"]),
+                    text(&node["resourceTarget"]),
+                    text(&node["organization"]["name"]),
+                    node["statusCode"].to_string(),
+                    text(&node["ip"]),
+                ]);
+            }
+            print!("{}", align(&rows));
+            print_total(page);
+        }
+    }
+    Ok(())
+}
+
+/// The "N entries in all" line under a log table, "cap+" when the count reached its cap.
+fn print_total(page: &Value) {
+    let (total, cap) = (
+        page["totalCount"].as_i64().unwrap_or(0),
+        page["countCap"].as_i64().unwrap_or(0),
+    );
+    if cap > 0 && total > cap {
+        println!("{cap}+ entries in all");
+    } else {
+        println!("{total} entries in all");
+    }
 }
 
 /// Runs `devplane prebuilds …`. As Coder's CLI, `pause` and `resume` confirm on standard

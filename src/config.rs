@@ -35,6 +35,9 @@ pub enum Command {
     /// Read the connection log of a running server.
     #[command(name = "connectionlog")]
     ConnectionLog(ConnectionLogArgs),
+    /// Read the audit log of a running server.
+    #[command(name = "auditlog")]
+    AuditLog(AuditLogArgs),
     /// Pause, resume or inspect prebuild reconciliation on a running server.
     #[command(visible_alias = "prebuild")]
     Prebuilds(PrebuildsArgs),
@@ -79,6 +82,34 @@ pub enum ConnectionLogAction {
     /// List entries, newest first.
     List {
         /// Search string, e.g. `type:ssh status:ongoing workspace_owner:me`.
+        #[arg(long, default_value = "")]
+        filter: String,
+        /// Entries to show (1-1000).
+        #[arg(long, default_value_t = 100)]
+        limit: i32,
+        /// table or json.
+        #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+        output: OutputFormat,
+    },
+}
+
+/// Arguments of `devplane auditlog`.
+#[derive(Debug, Args)]
+pub struct AuditLogArgs {
+    /// What to do.
+    #[command(subcommand)]
+    pub action: AuditLogAction,
+    /// The server.
+    #[command(flatten)]
+    pub client: ClientArgs,
+}
+
+/// `devplane auditlog` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum AuditLogAction {
+    /// List entries, newest first.
+    List {
+        /// Search string, e.g. `resource_type:workspace action:delete username:me`.
         #[arg(long, default_value = "")]
         filter: String,
         /// Entries to show (1-1000).
@@ -368,6 +399,15 @@ pub struct ServerConfig {
     /// Delete connection logs older than this (`90d`, `2w`, `72h`); `0` keeps them forever.
     #[arg(long, env = "DEVPLANE_CONNECTION_LOGS_RETENTION", default_value = "0", value_parser = parse_retention)]
     pub connection_logs_retention: Retention,
+    /// `auditLogs.totalCount` counts at most this many rows plus one ("2000+"); 0 counts
+    /// exactly.
+    #[arg(long, env = "DEVPLANE_AUDIT_LOG_COUNT_CAP", default_value_t = 2000)]
+    pub audit_log_count_cap: u64,
+    /// Delete audit log entries older than this (`365d`, `2w`, `72h`); `0` keeps them
+    /// forever. Connection events the audit log held before the connection log existed go
+    /// after 90 days whatever this says.
+    #[arg(long, env = "DEVPLANE_AUDIT_LOGS_RETENTION", default_value = "0", value_parser = parse_retention)]
+    pub audit_logs_retention: Retention,
     /// Serve the GraphiQL explorer at GET /graphql to browsers.
     #[arg(long, env = "DEVPLANE_GRAPHIQL", default_value_t = true, action = clap::ArgAction::Set)]
     pub graphiql: bool,
@@ -471,6 +511,8 @@ mod tests {
         assert_eq!(config.max_pending_connections_per_client.get(), 32);
         assert_eq!(config.provisioner_job_stale_after, Duration::from_secs(300));
         assert_eq!(config.autobuild_poll_interval, Duration::from_secs(60));
+        assert_eq!(config.audit_log_count_cap, 2000);
+        assert_eq!(config.audit_logs_retention, Retention(None));
     }
 
     #[test]

@@ -29,6 +29,9 @@ async fn main() -> ExitCode {
                 .await
                 .map_err(anyhow::Error::from)
         }
+        Command::AuditLog(args) => devplane::commands::audit_log(&args.client, args.action)
+            .await
+            .map_err(anyhow::Error::from),
         Command::License(args) => devplane::commands::license(&args.client, args.action)
             .await
             .map_err(anyhow::Error::from),

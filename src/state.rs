@@ -48,6 +48,8 @@ pub struct AppState {
     pub entitlements: Arc<EntitlementsService>,
     /// The cap of `connectionLogs.totalCount` (0: exact).
     pub connection_log_count_cap: u64,
+    /// The cap of `auditLogs.totalCount` (0: exact).
+    pub audit_log_count_cap: u64,
     /// Organization names searches have resolved.
     pub organization_names: OrganizationNames,
 }

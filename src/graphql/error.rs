@@ -11,8 +11,8 @@ use async_graphql::ErrorExtensions;
 use crate::{
     authz,
     domain::{
-        FieldError, connection_log, identity, license, paging, prebuilds, provisioner, template,
-        workspace,
+        FieldError, audit, connection_log, identity, license, log_paging, paging, prebuilds,
+        provisioner, template, workspace,
     },
 };
 
@@ -360,12 +360,35 @@ impl From<connection_log::query::Error> for ApiError {
         let message = err.to_string();
         match err {
             E::InvalidQuery(fields) => ApiError::invalid(message, fields),
+            E::Paging(err) => err.into(),
+            E::NotEntitled(err) => err.into(),
+            E::Db(e) => ApiError::internal(&e),
+        }
+    }
+}
+
+impl From<audit::query::Error> for ApiError {
+    fn from(err: audit::query::Error) -> Self {
+        use audit::query::Error as E;
+        let message = err.to_string();
+        match err {
+            E::InvalidQuery(fields) => ApiError::invalid(message, fields),
+            E::Paging(err) => err.into(),
+            E::NotEntitled(err) => err.into(),
+            E::Db(e) => ApiError::internal(&e),
+        }
+    }
+}
+
+impl From<log_paging::Error> for ApiError {
+    fn from(err: log_paging::Error) -> Self {
+        use log_paging::Error as E;
+        let message = err.to_string();
+        match err {
             E::InvalidPage(err) => err.into(),
             E::MixedPaging(field) | E::InvalidCursor(field) => {
                 ApiError::invalid(message, vec![field])
             }
-            E::NotEntitled(err) => err.into(),
-            E::Db(e) => ApiError::internal(&e),
         }
     }
 }

@@ -1,17 +1,19 @@
 //! The retention job: runs the connection log's purge (see
-//! [`retention`](crate::domain::connection_log::retention)) every ten minutes and counts
-//! what it deleted.
+//! [`retention`](crate::domain::connection_log::retention)) and the audit log's (see
+//! [`audit::retention`]) every ten minutes and counts what they deleted.
 
 use chrono::{DateTime, Utc};
 use sea_orm::{DatabaseConnection, TransactionTrait};
 
 use super::{Job, JobError};
-use crate::domain::connection_log::retention;
+use crate::domain::{audit, connection_log::retention};
 
 /// The purge job.
 pub struct PurgeJob {
     /// Keep connection logs this long; None keeps them forever.
     pub connection_log_retention: Option<chrono::Duration>,
+    /// Keep audit log entries this long; None keeps them forever.
+    pub audit_log_retention: Option<chrono::Duration>,
     /// Purged rows by type (`connection_logs`, `audit_logs`).
     pub purged: prometheus::IntCounterVec,
 }
@@ -45,13 +47,14 @@ impl Job for PurgeJob {
         // One transaction for the cycle: the counters only move for deletions that stuck.
         let txn = db.begin().await?;
         let purged = retention::purge(&txn, now, self.connection_log_retention).await?;
+        let audit_purged = audit::retention::purge(&txn, now, self.audit_log_retention).await?;
         txn.commit().await?;
         self.purged
             .with_label_values(&["connection_logs"])
             .inc_by(purged.connection_logs);
         self.purged
             .with_label_values(&["audit_logs"])
-            .inc_by(purged.audit_logs);
+            .inc_by(purged.audit_logs + audit_purged);
         Ok(())
     }
 }

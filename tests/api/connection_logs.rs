@@ -579,6 +579,7 @@ async fn retention_purges_old_entries_and_old_audit_connection_events() {
     let mut scheduler = Scheduler::new(f.app.db.clone());
     scheduler.register(std::sync::Arc::new(PurgeJob {
         connection_log_retention: Some(Duration::days(30)),
+        audit_log_retention: None,
         purged: purged.clone(),
     }));
     assert_eq!(

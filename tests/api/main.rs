@@ -6,6 +6,7 @@ mod helpers;
 
 mod activity;
 mod agent_lifecycle;
+mod audit_logs;
 mod audit_writing;
 mod auth;
 mod auth_statements;

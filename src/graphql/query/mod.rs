@@ -1,5 +1,6 @@
 //! The query root, merged from one part per capability.
 
+mod audit_log;
 mod connection_log;
 mod identity;
 mod license;
@@ -17,5 +18,6 @@ pub struct Query(
     workspace::WorkspaceQuery,
     license::LicenseQuery,
     connection_log::ConnectionLogQuery,
+    audit_log::AuditLogQuery,
     prebuilds::PrebuildsQuery,
 );

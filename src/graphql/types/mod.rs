@@ -1,6 +1,7 @@
 //! GraphQL object, input and enum types. Objects wrap entity models and resolve nested
 //! fields through the request's DataLoader.
 
+mod audit_log;
 mod connection_log;
 mod identity;
 mod license;
@@ -11,6 +12,7 @@ mod scalars;
 mod template;
 mod workspace;
 
+pub use audit_log::{AuditAction, AuditLog, AuditLogConnection, AuditLogEdge};
 pub use connection_log::{
     ConnectionLog, ConnectionLogConnection, ConnectionLogEdge, ConnectionType, PageInfo,
 };
@@ -24,5 +26,6 @@ pub use roles::{OrganizationRole, SiteRoleName, UserStatus};
 pub use scalars::{Int64, Milliseconds};
 pub use template::{File, ParameterValue, Preset, Template, TemplateParameter, TemplateVersion};
 pub use workspace::{
-    AgentLifecycleState, ProvisionerJob, Workspace, WorkspaceAgent, WorkspaceBuild, WorkspaceQuota,
+    AgentLifecycleState, BuildReasonKind, ProvisionerJob, Workspace, WorkspaceAgent,
+    WorkspaceBuild, WorkspaceQuota,
 };

@@ -60,7 +60,10 @@ pub enum WorkspaceTransition {
 
 /// Why a build happened.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
-#[graphql(name = "BuildReason")]
+#[graphql(
+    name = "BuildReason",
+    remote = "crate::entity::workspace_build::BuildReason"
+)]
 pub enum BuildReasonKind {
     /// A user asked.
     Initiator,

@@ -8,14 +8,14 @@
 //! ([`UserRef::Me`]) is replaced by the caller's user id.
 //!
 //! The language (docs/rules/connection-log.md): the whole query is lower-cased, split on
-//! spaces outside double quotes into `key:value` elements (the `terms` tokeniser), and each of the
+//! spaces outside double quotes into `key:value` elements (the tokeniser of
+//! [`crate::domain::search`]), and each of the
 //! eleven keys may appear once; an empty value is the same as leaving the key out. There is no
 //! free text. Values that contain `:`, such as timestamps, must be quoted:
 //! `connected_after:"2023-01-01T00:00:00Z"`.
 
 #[cfg(test)]
 mod fuzz_tests;
-mod terms;
 #[cfg(test)]
 mod tests;
 
@@ -25,9 +25,10 @@ use std::str::FromStr;
 use chrono::{DateTime, SecondsFormat, Timelike, Utc};
 use uuid::Uuid;
 
-use self::terms::{SearchTerms, go_to_lower};
+use crate::domain::FieldError;
 use crate::domain::go_quote::go_quote;
-use crate::domain::{FieldError, text};
+pub use crate::domain::search::{InvalidValue, OrganizationRef, UserRef, organization_not_found};
+use crate::domain::search::{SearchTerms, parse_enum, parse_uuid, report_unknown_keys, tokenise};
 
 /// Where free text goes. Connection logs have no free-text search, so anything filed here is
 /// reported as an unknown key, as Coder does.
@@ -51,9 +52,6 @@ const KEYS: [&str; 11] = [
 
 /// Go's `time.RFC3339Nano` layout, quoted in timestamp errors exactly as Coder prints it.
 const RFC3339_NANO_LAYOUT: &str = "2006-01-02T15:04:05.999999999Z07:00";
-
-/// The value `username` and `workspace_owner` accept for "the caller".
-const ME: &str = "me";
 
 /// What a connection-log search asks for. Every field is an AND-ed condition; `None` means no
 /// condition. `ConnectionLogFilter::default()` matches every row the caller may see.
@@ -90,25 +88,6 @@ pub struct ConnectionLogFilter {
     /// `status:`: still open or closed. Web connections have no end, so any status excludes
     /// them.
     pub status: Option<ConnectionStatus>,
-}
-
-/// An organization as a search names it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum OrganizationRef {
-    /// A value that parses as a UUID, used as is: no existence check, as in Coder.
-    Id(Uuid),
-    /// Anything else: an organization name (lower-cased) for the caller to resolve among the
-    /// organizations it may see, reporting [`organization_not_found`] when there is none.
-    Name(String),
-}
-
-/// A user as a search names them.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum UserRef {
-    /// `me`: the user making the request.
-    Me,
-    /// A username (lower-cased), matched case-insensitively against non-deleted users.
-    Username(String),
 }
 
 /// How a client reached a workspace (the `connection_type` database enum).
@@ -225,12 +204,6 @@ impl FromStr for ConnectionStatus {
     }
 }
 
-/// A string that names no value of an enum. Its message is Coder's `ParseEnum` text, which
-/// searches embed in their validation details.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{} is not a valid value", go_quote(.0))]
-pub struct InvalidValue(pub String);
-
 /// Parses a connection-log search string into a filter.
 ///
 /// On failure, returns every problem as `{field, detail}` with Coder's texts: one error per
@@ -251,15 +224,9 @@ pub fn parse_search_query(q: &str) -> Result<ConnectionLogFilter, Vec<FieldError
 /// the other errors, in Coder's key order (organization first). After a malformed element
 /// the filter is empty.
 pub fn parse_search_query_partially(q: &str) -> (ConnectionLogFilter, Vec<FieldError>) {
-    let mut too_long = Vec::new();
-    text::check("q", q, text::FILTER, &mut too_long);
-    if !too_long.is_empty() {
-        return (ConnectionLogFilter::default(), too_long);
-    }
-    let query = go_to_lower(q);
-    let terms = match SearchTerms::parse(&query, FREE_TEXT_KEY) {
+    let terms = match tokenise(q, FREE_TEXT_KEY) {
         Ok(terms) => terms,
-        Err(error) => return (ConnectionLogFilter::default(), vec![error]),
+        Err(errors) => return (ConnectionLogFilter::default(), errors),
     };
 
     let mut errors = Vec::new();
@@ -279,12 +246,7 @@ pub fn parse_search_query_partially(q: &str) -> (ConnectionLogFilter, Vec<FieldE
     let connection_id = parse_uuid(&terms, "connection_id", e);
     let status = parse_enum(&terms, "status", e);
 
-    for key in terms.keys().filter(|key| !KEYS.contains(key)) {
-        errors.push(FieldError::new(
-            key,
-            format!("{} is not a valid query param", go_quote(key)),
-        ));
-    }
+    report_unknown_keys(&terms, &KEYS, &mut errors);
 
     let filter = ConnectionLogFilter {
         organization,
@@ -300,19 +262,6 @@ pub fn parse_search_query_partially(q: &str) -> (ConnectionLogFilter, Vec<FieldE
         status,
     };
     (filter, errors)
-}
-
-/// The error for an `organization:` name the caller could not resolve, whether it does not
-/// exist or the caller may not see it (the text deliberately does not say which).
-pub fn organization_not_found(name: &str) -> FieldError {
-    FieldError::new(
-        "organization",
-        format!(
-            "Query param \"organization\" has invalid value: organization {} either does not \
-             exist, or you are unauthorized to view it",
-            go_quote(name)
-        ),
-    )
 }
 
 impl ConnectionLogFilter {
@@ -364,62 +313,6 @@ impl ConnectionLogFilter {
         }
         parts.join(" ")
     }
-}
-
-impl OrganizationRef {
-    /// Coder's `parseOrganization` without the lookup: a UUID if it parses as one.
-    fn from_value(value: &str) -> Self {
-        Uuid::parse_str(value).map_or_else(|_| Self::Name(value.to_owned()), Self::Id)
-    }
-}
-
-impl UserRef {
-    fn from_value(value: &str) -> Self {
-        if value == ME {
-            Self::Me
-        } else {
-            Self::Username(value.to_owned())
-        }
-    }
-
-    fn to_query_value(&self) -> String {
-        match self {
-            Self::Me => ME.to_owned(),
-            Self::Username(name) => format!("\"{name}\""),
-        }
-    }
-}
-
-/// Coder's `ParseCustom(.., ParseEnum)`.
-fn parse_enum<T: FromStr<Err = InvalidValue>>(
-    terms: &SearchTerms,
-    key: &str,
-    errors: &mut Vec<FieldError>,
-) -> Option<T> {
-    let value = terms.single(key, errors)?;
-    value
-        .parse()
-        .map_err(|err: InvalidValue| {
-            errors.push(FieldError::new(
-                key,
-                format!("Query param {} has invalid value: {err}", go_quote(key)),
-            ));
-        })
-        .ok()
-}
-
-/// Coder's `QueryParamParser.UUID`. Accepts the forms Go's `uuid.Parse` does: hyphenated,
-/// 32 plain hex digits, `{braced}` and `urn:uuid:` (the last only when quoted, for its colons).
-fn parse_uuid(terms: &SearchTerms, key: &str, errors: &mut Vec<FieldError>) -> Option<Uuid> {
-    let value = terms.single(key, errors)?;
-    Uuid::parse_str(value)
-        .map_err(|_| {
-            errors.push(FieldError::new(
-                key,
-                format!("Query param {} must be a valid uuid", go_quote(key)),
-            ));
-        })
-        .ok()
 }
 
 /// Coder's `QueryParamParser.Time3339Nano`: RFC 3339 with optional fractional seconds,

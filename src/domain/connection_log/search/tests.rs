@@ -5,8 +5,8 @@ use chrono::{DateTime, TimeZone, Utc};
 use proptest::prelude::*;
 use uuid::{Uuid, uuid};
 
-use super::terms::{go_to_lower, split_outside_quotes};
 use super::*;
+use crate::domain::search::{ME, go_to_lower, split_outside_quotes};
 
 const W: Uuid = uuid!("5f3c1a2e-8d4b-4c6a-9e7f-0a1b2c3d4e5f");
 const C: Uuid = uuid!("0c9d8e7f-6a5b-4c3d-8e1f-a0b1c2d3e4f5");

@@ -3,7 +3,7 @@
 //! depend on: `strings.ToLower` and `%q` quoting.
 //!
 //! The tokeniser only turns a query into `key -> values`; what each key means is decided by the
-//! caller ([`super::parse_search_query`]). It is kept byte-for-byte faithful to Go, quirks
+//! search that uses it (the connection log's and the audit log's). It is kept byte-for-byte faithful to Go, quirks
 //! included, because saved searches and bookmarked URLs must keep meaning what they meant in
 //! Coder: `a::b` is `a -> b` (Go's `FieldsFunc` drops empty fields), quotes only group text and
 //! are stripped from both ends of keys and values, and free text is gathered into one element.
@@ -20,7 +20,7 @@ const QUERY_FIELD: &str = "q";
 /// The order matters only for reporting unknown keys: Coder walks a Go map there (random
 /// order); we report them in the order the user wrote them so the output is deterministic.
 #[derive(Debug, Default)]
-pub(super) struct SearchTerms {
+pub struct SearchTerms {
     entries: Vec<(String, Vec<String>)>,
     index: HashMap<String, usize>,
 }
@@ -31,7 +31,7 @@ impl SearchTerms {
     /// Tokens without a `:` are joined with single spaces into one free-text element, which is
     /// filed under `free_text_key`. An element that starts or ends with `:`, or has more than one
     /// `:` outside quotes, stops parsing with that single error on field `q`, as in Coder.
-    pub(super) fn parse(query: &str, free_text_key: &str) -> Result<Self, FieldError> {
+    pub fn parse(query: &str, free_text_key: &str) -> Result<Self, FieldError> {
         let mut terms = Self::default();
         // Quotes are kept on this first pass so the second split (on ':') still sees which
         // colons are quoted.
@@ -89,7 +89,7 @@ impl SearchTerms {
     /// means "no filter". Go checks only the first value there (`url.Values.Get`), so
     /// `type:"" type:ssh` is absent rather than a duplicate; we keep that. Otherwise a key
     /// given more than once records the "provided more than once" error and yields `None`.
-    pub(super) fn single(&self, key: &str, errors: &mut Vec<FieldError>) -> Option<&str> {
+    pub fn single(&self, key: &str, errors: &mut Vec<FieldError>) -> Option<&str> {
         let (_, values) = self.index.get(key).and_then(|&i| self.entries.get(i))?;
         let first = values.first().filter(|first| !first.is_empty())?;
         if values.len() > 1 {
@@ -108,7 +108,7 @@ impl SearchTerms {
     }
 
     /// Every key, in the order it first appeared.
-    pub(super) fn keys(&self) -> impl Iterator<Item = &str> {
+    pub fn keys(&self) -> impl Iterator<Item = &str> {
         self.entries.iter().map(|(key, _)| key.as_str())
     }
 }
@@ -117,7 +117,7 @@ impl SearchTerms {
 /// is outside double quotes, dropping empty pieces (`strings.FieldsFunc`), keeping the quotes.
 ///
 /// An unbalanced quote simply quotes the rest of the string, as in Go.
-pub(super) fn split_outside_quotes(s: &str, delimiter: char) -> Vec<&str> {
+pub fn split_outside_quotes(s: &str, delimiter: char) -> Vec<&str> {
     let mut parts = Vec::new();
     let mut quoted = false;
     let mut start = None;
@@ -144,7 +144,7 @@ pub(super) fn split_outside_quotes(s: &str, delimiter: char) -> Vec<&str> {
 /// Rust's `str::to_lowercase` differs in two places that would change what a query means: it
 /// maps a word-final `Σ` to `ς` (Go always gives `σ`), and `İ` to `i` plus a combining dot
 /// (Go gives a plain `i`).
-pub(crate) fn go_to_lower(s: &str) -> String {
+pub fn go_to_lower(s: &str) -> String {
     s.chars()
         .flat_map(|c| match c {
             '\u{130}' => 'i'.to_lowercase(),
