@@ -448,14 +448,26 @@ pub async fn set_user_status(
     active.status = Set(status);
     active.updated_at = Set(now);
     let txn = db.begin().await?;
-    let updated = active.update(&txn).await?;
+    let updated = update_audited(&txn, subject, now, &user, active).await?;
+    txn.commit().await?;
+    Ok(updated)
+}
+
+/// Writes `change` to `user` and its audit row, in `txn`.
+async fn update_audited(
+    txn: &impl ConnectionTrait,
+    subject: &Subject,
+    now: DateTime<Utc>,
+    user: &user::Model,
+    change: user::ActiveModel,
+) -> Result<user::Model> {
+    let updated = change.update(txn).await?;
     let entry = AuditEntry::new(
         AuditAction::Write,
         user_resource(&updated),
-        Diff::of_rows(Some(&user), Some(&updated)),
+        Diff::of_rows(Some(user), Some(&updated)),
     );
-    audit::record(&txn, subject, now, entry).await?;
-    txn.commit().await?;
+    audit::record(txn, subject, now, entry).await?;
     Ok(updated)
 }
 
@@ -506,13 +518,7 @@ pub async fn update_user_roles(
     let mut active: user::ActiveModel = user.clone().into();
     active.rbac_roles = Set(roles_json(&wanted));
     active.updated_at = Set(now);
-    let updated = active.update(&txn).await?;
-    let entry = AuditEntry::new(
-        AuditAction::Write,
-        user_resource(&updated),
-        Diff::of_rows(Some(&user), Some(&updated)),
-    );
-    audit::record(&txn, subject, now, entry).await?;
+    let updated = update_audited(&txn, subject, now, &user, active).await?;
     txn.commit().await?;
     Ok(updated)
 }

@@ -7,7 +7,7 @@ use async_graphql::{Context, Object};
 use crate::{
     domain::{
         audit::query::{self, encode_cursor},
-        log_paging::{Count, PageRequest},
+        log_paging::PageRequest,
         search::resolve::Lookups,
     },
     entity::audit_log,
@@ -15,8 +15,8 @@ use crate::{
         context::ContextExt,
         error::Result,
         loaders::{OrganizationId, UserId},
-        pagination::OffsetPage,
-        types::{AuditLog, AuditLogConnection, AuditLogEdge, PageInfo},
+        pagination::{LogConnectionParts, OffsetPage, count_for},
+        types::{AuditLog, AuditLogConnection, AuditLogEdge},
     },
 };
 
@@ -90,12 +90,8 @@ impl AuditLogQuery {
         let selection = ctx.look_ahead();
         // Only what the selection reads is computed: no count without `totalCount`, no
         // cursors without `edges`, no copies of rows for a list not asked for.
-        let count = if selection.field("totalCount").exists() {
-            Count::with_cap(cap)
-        } else {
-            Count::Skip
-        };
-        let result = query::list(
+        let count = count_for(&selection, cap);
+        let mut result = query::list(
             &state.db,
             Lookups {
                 entitlements: &state.entitlements,
@@ -114,40 +110,26 @@ impl AuditLogQuery {
         .await?;
         // The count, when one must run, goes alongside the page's nested objects.
         let (total, loaded) = tokio::join!(
-            result.total.resolve(&state.db),
+            std::mem::take(&mut result.total).resolve(&state.db),
             preload_related(ctx, &result.rows)
         );
         let total = total?;
         loaded?;
-        let page_info = PageInfo {
-            has_next_page: result.has_next_page,
-            has_previous_page: result.has_previous_page,
-            start_cursor: result.rows.first().map(encode_cursor),
-            end_cursor: result.rows.last().map(encode_cursor),
-        };
-        let edges = if selection.field("edges").exists() {
-            result
-                .rows
-                .iter()
-                .map(|row| AuditLogEdge {
-                    cursor: encode_cursor(row),
-                    node: AuditLog(row.clone()),
-                })
-                .collect()
-        } else {
-            Vec::new()
-        };
-        let nodes = if selection.field("nodes").exists() {
-            result.rows.into_iter().map(AuditLog).collect()
-        } else {
-            Vec::new()
-        };
+        let parts = LogConnectionParts::build(
+            &selection,
+            result,
+            total,
+            cap,
+            encode_cursor,
+            AuditLog,
+            |cursor, node| AuditLogEdge { cursor, node },
+        );
         Ok(AuditLogConnection {
-            nodes,
-            edges,
-            page_info,
-            total_count: i32::try_from(total.unwrap_or(0)).unwrap_or(i32::MAX),
-            count_cap: i32::try_from(cap).unwrap_or(i32::MAX),
+            nodes: parts.nodes,
+            edges: parts.edges,
+            page_info: parts.page_info,
+            total_count: parts.total_count,
+            count_cap: parts.count_cap,
         })
     }
 }

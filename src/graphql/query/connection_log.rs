@@ -7,14 +7,14 @@ use async_graphql::{Context, Object};
 use crate::{
     domain::connection_log::{
         self,
-        query::{Count, Lookups, PageRequest},
+        query::{Lookups, PageRequest},
     },
     graphql::{
         context::ContextExt,
         error::Result,
         loaders::{OrganizationId, UserId},
-        pagination::OffsetPage,
-        types::{ConnectionLog, ConnectionLogConnection, ConnectionLogEdge, PageInfo},
+        pagination::{LogConnectionParts, OffsetPage, count_for},
+        types::{ConnectionLog, ConnectionLogConnection, ConnectionLogEdge},
     },
 };
 
@@ -93,12 +93,8 @@ impl ConnectionLogQuery {
         let selection = ctx.look_ahead();
         // Only what the selection reads is computed: no count without `totalCount`, no
         // cursors without `edges`, no copies of rows for a list not asked for.
-        let count = if selection.field("totalCount").exists() {
-            Count::with_cap(cap)
-        } else {
-            Count::Skip
-        };
-        let result = connection_log::query::list(
+        let count = count_for(&selection, cap);
+        let mut result = connection_log::query::list(
             &state.db,
             Lookups {
                 entitlements: &state.entitlements,
@@ -117,43 +113,26 @@ impl ConnectionLogQuery {
         .await?;
         // The count, when one must run, goes alongside the page's nested objects.
         let (total, loaded) = tokio::join!(
-            result.total.resolve(&state.db),
+            std::mem::take(&mut result.total).resolve(&state.db),
             preload_related(ctx, &result.rows)
         );
         let total = total?;
         loaded?;
-        let page_info = PageInfo {
-            has_next_page: result.has_next_page,
-            has_previous_page: result.has_previous_page,
-            start_cursor: result
-                .rows
-                .first()
-                .map(connection_log::query::encode_cursor),
-            end_cursor: result.rows.last().map(connection_log::query::encode_cursor),
-        };
-        let edges = if selection.field("edges").exists() {
-            result
-                .rows
-                .iter()
-                .map(|row| ConnectionLogEdge {
-                    cursor: connection_log::query::encode_cursor(row),
-                    node: ConnectionLog(row.clone()),
-                })
-                .collect()
-        } else {
-            Vec::new()
-        };
-        let nodes = if selection.field("nodes").exists() {
-            result.rows.into_iter().map(ConnectionLog).collect()
-        } else {
-            Vec::new()
-        };
+        let parts = LogConnectionParts::build(
+            &selection,
+            result,
+            total,
+            cap,
+            connection_log::query::encode_cursor,
+            ConnectionLog,
+            |cursor, node| ConnectionLogEdge { cursor, node },
+        );
         Ok(ConnectionLogConnection {
-            nodes,
-            edges,
-            page_info,
-            total_count: i32::try_from(total.unwrap_or(0)).unwrap_or(i32::MAX),
-            count_cap: i32::try_from(cap).unwrap_or(i32::MAX),
+            nodes: parts.nodes,
+            edges: parts.edges,
+            page_info: parts.page_info,
+            total_count: parts.total_count,
+            count_cap: parts.count_cap,
         })
     }
 }

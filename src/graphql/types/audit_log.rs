@@ -45,6 +45,7 @@ pub enum AuditAction {
 }
 
 /// One audited action: who did what to which object, when and from where.
+#[derive(Clone)]
 pub struct AuditLog(pub audit_log::Model);
 
 /// One audited action: who did what to which object, when and from where.

@@ -85,6 +85,7 @@ pub struct SshInfo {
 }
 
 /// One connection to a workspace.
+#[derive(Clone)]
 pub struct ConnectionLog(pub connection_log::Model);
 
 /// One connection to a workspace.
