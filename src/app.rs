@@ -9,7 +9,7 @@ use tokio_util::sync::CancellationToken;
 use crate::{
     clock::Clock,
     config::ServerConfig,
-    db,
+    db, demo,
     domain::{
         identity::login_throttle::LoginThrottle,
         license::{
@@ -56,6 +56,9 @@ pub enum StartError {
     /// Metrics could not be registered.
     #[error("metrics: {0}")]
     Metrics(#[from] prometheus::Error),
+    /// `--demo` could not prepare its demo.
+    #[error(transparent)]
+    Demo(#[from] crate::demo::DemoError),
 }
 
 /// How often the scheduler looks for due jobs (each job has its own interval).
@@ -74,6 +77,7 @@ pub struct Application {
     serve: ServeSettings,
     address: SocketAddr,
     state: AppState,
+    demo_login: Option<demo::DemoLogin>,
 }
 
 impl Application {
@@ -95,9 +99,19 @@ impl Application {
             address: config.listen_address,
             source,
         })?;
-        let keys = match &config.license_keys_file {
+        let mut keys = match &config.license_keys_file {
             Some(path) => LicenseKeys::from_file(path)?,
             None => LicenseKeys::empty(),
+        };
+        // The demo's key is made, trusted and used in this process only; it is dropped once
+        // the demo license is installed.
+        let demo_key = if config.demo {
+            demo::check_empty(&connection).await?;
+            let key = demo::DemoKey::generate();
+            keys = keys.with_public_key(demo::DEMO_KEY_ID, key.public)?;
+            Some(key)
+        } else {
+            None
         };
         let entitlements = EntitlementsService::start(connection.clone(), clock.clone(), keys)
             .await
@@ -121,6 +135,10 @@ impl Application {
                     config.login_failure_window,
                 ),
             },
+        };
+        let demo_login = match demo_key {
+            Some(key) => Some(demo::seed(&state, &key).await?),
+            None => None,
         };
         let schema = graphql::build_schema(
             state.clone(),
@@ -196,7 +214,13 @@ impl Application {
             },
             address,
             state,
+            demo_login,
         })
+    }
+
+    /// How to sign in to the demo, when the server was started with `--demo`.
+    pub fn demo_login(&self) -> Option<&demo::DemoLogin> {
+        self.demo_login.as_ref()
     }
 
     /// The address actually bound (with the real port when 0 was asked for).

@@ -408,6 +408,11 @@ pub struct ServerConfig {
     /// after 90 days whatever this says.
     #[arg(long, env = "DEVPLANE_AUDIT_LOGS_RETENTION", default_value = "0", value_parser = parse_retention)]
     pub audit_logs_retention: Retention,
+    /// Fill an empty database with a demo: an admin (its password is printed once),
+    /// developers, a template, workspaces, connection history and a trial Premium license
+    /// signed by a key this process alone trusts. Refused when the database has users.
+    #[arg(long, env = "DEVPLANE_DEMO", default_value_t = false, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true")]
+    pub demo: bool,
     /// Serve the GraphiQL explorer at GET /graphql to browsers.
     #[arg(long, env = "DEVPLANE_GRAPHIQL", default_value_t = true, action = clap::ArgAction::Set)]
     pub graphiql: bool,

@@ -18,7 +18,18 @@ async fn main() -> ExitCode {
         Command::Server(config) => {
             telemetry::init(&config.log);
             match Application::build(&config, Arc::new(SystemClock)).await {
-                Ok(app) => app.run_until_stopped().await.map_err(anyhow::Error::from),
+                Ok(app) => {
+                    if let Some(login) = app.demo_login() {
+                        // Printed once, not logged: the password is nowhere else.
+                        println!(
+                            "Demo ready at {} — sign in as {} with password {}",
+                            app.state().access_url,
+                            login.email,
+                            login.password
+                        );
+                    }
+                    app.run_until_stopped().await.map_err(anyhow::Error::from)
+                }
                 Err(err) => Err(err.into()),
             }
         }

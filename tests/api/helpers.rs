@@ -131,6 +131,8 @@ pub struct TestApp {
     pub lifecycle: Arc<LifecycleExecutor>,
     /// The server's prebuild reconciler, for tests that run its cycles.
     pub prebuilds: Arc<PrebuildsReconciler>,
+    /// How to sign in, when the server was started with `--demo`.
+    pub demo_login: Option<devplane::demo::DemoLogin>,
     database_url: String,
     _keys_dir: tempfile::TempDir,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
@@ -248,6 +250,7 @@ impl TestApp {
         let provisioners = app.state().provisioner.clone();
         let lifecycle = app.lifecycle_executor();
         let prebuilds = app.prebuilds_reconciler();
+        let demo_login = app.demo_login().cloned();
         let (shutdown, stopped) = tokio::sync::oneshot::channel::<()>();
         let server = tokio::spawn(app.run_until(async {
             stopped.await.ok();
@@ -264,6 +267,7 @@ impl TestApp {
             license_public: public,
             lifecycle,
             prebuilds,
+            demo_login,
             database_url,
             _keys_dir: keys_dir,
             shutdown: Some(shutdown),

@@ -17,6 +17,7 @@ mod connection_log_acceptance;
 mod connection_log_cases;
 mod connection_log_costs;
 mod connection_logs;
+mod demo;
 mod document_limits;
 mod fuzz_endpoint;
 mod groups;

@@ -110,6 +110,17 @@ impl LicenseKeys {
         Ok(Self { keys })
     }
 
+    /// The same keys and one more: `raw` under `kid` (replacing a key of that id).
+    pub fn with_public_key(
+        mut self,
+        kid: &str,
+        raw: [u8; PUBLIC_KEY_LENGTH],
+    ) -> Result<Self, KeysError> {
+        let key = parse_public_key(kid, &raw)?;
+        self.keys.insert(kid.to_owned(), key);
+        Ok(self)
+    }
+
     /// The keys in the keys-file format, so tests and tooling can write a file the server reads.
     pub fn to_json(&self) -> String {
         let map: serde_json::Map<String, serde_json::Value> = self
