@@ -181,7 +181,9 @@ impl Application {
             app: state.clone(),
             schema,
             metrics,
-            graphiql: config.graphiql,
+            graphiql: config
+                .graphiql
+                .then(|| http::GraphiqlPage::new(&config.graphiql_assets_url)),
             document_limits: config.document_limits(),
             trusted_proxies: config.trusted_proxies.clone(),
         };

@@ -416,6 +416,15 @@ pub struct ServerConfig {
     /// Serve the GraphiQL explorer at GET /graphql to browsers.
     #[arg(long, env = "DEVPLANE_GRAPHIQL", default_value_t = true, action = clap::ArgAction::Set)]
     pub graphiql: bool,
+    /// Where GraphiQL loads its scripts and styles from: a base URL laid out as unpkg.com
+    /// (`<url>/graphiql@4/graphiql.min.js`, `<url>/react@18/umd/react.development.js`, …),
+    /// for installs that cannot reach the public CDN. GraphiQL's page allows that origin.
+    #[arg(
+        long,
+        env = "DEVPLANE_GRAPHIQL_ASSETS_URL",
+        default_value = "https://unpkg.com"
+    )]
+    pub graphiql_assets_url: url::Url,
 }
 
 impl ServerConfig {

@@ -38,9 +38,43 @@ use crate::{
     },
 };
 
-/// GraphiQL loads its scripts from a CDN and runs inline ones, so its page gets a CSP of
-/// its own; every other page keeps the strict default.
-const GRAPHIQL_CSP: &str = "default-src 'self'; script-src 'self' 'unsafe-inline' https://unpkg.com; style-src 'self' 'unsafe-inline' https://unpkg.com; img-src 'self' data: https:; font-src 'self' data: https://unpkg.com; connect-src 'self'; frame-ancestors 'none'";
+/// Where GraphiQL's scripts and styles come from unless `--graphiql-assets-url` says
+/// otherwise.
+pub const DEFAULT_GRAPHIQL_ASSETS: &str = "https://unpkg.com";
+
+/// The GraphiQL page and its Content-Security-Policy, built once at start-up. GraphiQL loads
+/// its scripts from a CDN and runs inline ones, so its page gets a policy of its own; every
+/// other page keeps the strict default. An air-gapped install serves the same files itself
+/// and names their origin with `--graphiql-assets-url`.
+#[derive(Clone)]
+pub struct GraphiqlPage {
+    html: std::sync::Arc<str>,
+    csp: HeaderValue,
+}
+
+impl GraphiqlPage {
+    /// The page loading its assets from `assets` (a base URL laid out as unpkg.com is:
+    /// `<assets>/graphiql@4/graphiql.min.js`, `<assets>/react@18/umd/…`).
+    pub fn new(assets: &url::Url) -> Self {
+        let base = assets.as_str().trim_end_matches('/');
+        let html = GraphiQLSource::build()
+            .endpoint("/graphql")
+            .title("devplane GraphiQL")
+            .finish()
+            .replace(DEFAULT_GRAPHIQL_ASSETS, base);
+        let origin = assets.origin().ascii_serialization();
+        let csp = format!(
+            "default-src 'self'; script-src 'self' 'unsafe-inline' {origin}; style-src 'self' 'unsafe-inline' {origin}; img-src 'self' data: https:; font-src 'self' data: {origin}; connect-src 'self'; frame-ancestors 'none'"
+        );
+        // A URL's origin is ASCII without control characters, so the header is valid.
+        let csp = HeaderValue::from_str(&csp)
+            .unwrap_or_else(|_| HeaderValue::from_static("default-src 'self'"));
+        Self {
+            html: html.into(),
+            csp,
+        }
+    }
+}
 
 /// A request the endpoint refuses before executing it, as a GraphQL error body.
 pub struct Rejection(ParseRequestError);
@@ -135,16 +169,14 @@ pub async fn get_graphql(
         .and_then(|v| v.to_str().ok())
         .is_some_and(|accept| accept.contains("text/html"));
     let has_query = request.as_ref().is_ok_and(|r| !r.0.query.is_empty());
-    if state.graphiql && wants_html && !has_query {
-        let page = GraphiQLSource::build()
-            .endpoint("/graphql")
-            .title("devplane GraphiQL")
-            .finish();
-        let mut response = Html(page).into_response();
-        response.headers_mut().insert(
-            header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static(GRAPHIQL_CSP),
-        );
+    if let Some(page) = &state.graphiql
+        && wants_html
+        && !has_query
+    {
+        let mut response = Html(page.html.to_string()).into_response();
+        response
+            .headers_mut()
+            .insert(header::CONTENT_SECURITY_POLICY, page.csp.clone());
         return response;
     }
     match request {

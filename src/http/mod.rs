@@ -3,6 +3,7 @@
 
 pub mod client_address;
 mod graphql;
+pub use graphql::GraphiqlPage;
 mod health;
 pub mod metrics;
 mod middleware;
@@ -24,8 +25,8 @@ pub struct HttpState {
     pub schema: AppSchema,
     /// Prometheus metrics.
     pub metrics: metrics::Metrics,
-    /// Whether GET /graphql serves GraphiQL to browsers.
-    pub graphiql: bool,
+    /// The GraphiQL page GET /graphql serves to browsers; None when GraphiQL is off.
+    pub graphiql: Option<graphql::GraphiqlPage>,
     /// Limits every GraphQL document is checked against before it is parsed and run.
     pub document_limits: crate::graphql::document_limits::DocumentLimits,
     /// Proxies whose `X-Forwarded-For` is believed.

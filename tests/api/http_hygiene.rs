@@ -200,6 +200,54 @@ async fn browsers_get_graphiql_and_the_web_ui() {
 }
 
 #[tokio::test]
+async fn graphiql_loads_its_assets_from_the_configured_origin() {
+    let app = TestApp::spawn_with(&[
+        "--graphiql-assets-url",
+        "https://assets.internal.example/graphiql/",
+    ])
+    .await;
+    let page = app
+        .client
+        .get(format!("{}/graphql", app.address))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(page.status(), StatusCode::OK);
+    let csp = page.headers()["content-security-policy"]
+        .to_str()
+        .expect("ascii")
+        .to_owned();
+    assert!(
+        csp.contains("script-src 'self' 'unsafe-inline' https://assets.internal.example;"),
+        "{csp}"
+    );
+    assert!(!csp.contains("unpkg.com"), "{csp}");
+    let html = page.text().await.expect("text");
+    assert!(
+        html.contains("https://assets.internal.example/graphiql/graphiql@4/graphiql.min.js"),
+        "{html}"
+    );
+    assert!(
+        !html.contains("unpkg.com"),
+        "nothing is fetched from the public CDN"
+    );
+
+    // The web UI keeps its own strict policy.
+    let ui = app
+        .client
+        .get(format!("{}/", app.address))
+        .send()
+        .await
+        .expect("sent");
+    let ui_csp = ui.headers()["content-security-policy"]
+        .to_str()
+        .expect("ascii");
+    assert!(ui_csp.starts_with("default-src 'self'"), "{ui_csp}");
+    assert!(!ui_csp.contains("assets.internal.example"), "{ui_csp}");
+}
+
+#[tokio::test]
 async fn metrics_count_requests_by_route_and_operation() {
     let app = TestApp::spawn().await;
     let token = app.create_first_user().await;
