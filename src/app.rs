@@ -186,6 +186,12 @@ impl Application {
                 .then(|| http::GraphiqlPage::new(&config.graphiql_assets_url)),
             document_limits: config.document_limits(),
             trusted_proxies: config.trusted_proxies.clone(),
+            app_hosts: config
+                .proxy_hosts
+                .iter()
+                .chain(&config.wildcard_access_url)
+                .cloned()
+                .collect(),
         };
         let router = http::build_router(
             http_state,

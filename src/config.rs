@@ -276,6 +276,15 @@ pub struct ServerConfig {
     /// The window the failed-login limit counts over.
     #[arg(long, env = "DEVPLANE_LOGIN_FAILURE_WINDOW", default_value = "1m", value_parser = humantime::parse_duration)]
     pub login_failure_window: Duration,
+    /// Hosts of the deployment's workspace proxies (comma-separated, e.g.
+    /// `proxy-eu.example.com,proxy-us.example.com:8443`): the UI may frame workspace apps
+    /// from them and open websockets (`wss://`) to them.
+    #[arg(long, env = "DEVPLANE_PROXY_HOSTS", value_delimiter = ',', value_parser = crate::http::content_policy::parse_csp_host)]
+    pub proxy_hosts: Vec<crate::http::content_policy::CspHost>,
+    /// The wildcard host workspace apps are served on (e.g. `*.apps.example.com`): the UI
+    /// may frame them and open websockets to them.
+    #[arg(long, env = "DEVPLANE_WILDCARD_ACCESS_URL", value_parser = crate::http::content_policy::parse_csp_host)]
+    pub wildcard_access_url: Option<crate::http::content_policy::CspHost>,
     /// Reverse proxies whose `X-Forwarded-For` header names the real client (comma-separated
     /// addresses or CIDR ranges, e.g. `10.0.0.0/8`). Requests from anywhere else are
     /// attributed to their own address.

@@ -34,9 +34,6 @@ pub const PROVISIONER_KEY: HeaderName = HeaderName::from_static("coder-provision
 /// How workspace agents authenticate.
 pub const AGENT_TOKEN: HeaderName = HeaderName::from_static("coder-agent-token");
 
-/// The CSP of every page but GraphiQL: nothing from elsewhere.
-const CSP: &str = "default-src 'self'; img-src 'self' data: https:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
-
 /// Limits on requests.
 #[derive(Debug, Clone, Copy)]
 pub struct HttpLimits {
@@ -47,7 +44,15 @@ pub struct HttpLimits {
 }
 
 /// Wraps the routes in the middleware stack.
-pub fn apply(routes: Router, metrics: Metrics, limits: HttpLimits) -> Router {
+///
+/// `ui_policy` is the Content-Security-Policy of every response that sets none itself
+/// (everything but GraphiQL's page).
+pub fn apply(
+    routes: Router,
+    metrics: Metrics,
+    limits: HttpLimits,
+    ui_policy: HeaderValue,
+) -> Router {
     // Route-level layers run after routing, so the metrics see the matched route.
     let routes = routes.layer(axum::middleware::from_fn_with_state(
         metrics,
@@ -89,7 +94,7 @@ pub fn apply(routes: Router, metrics: Metrics, limits: HttpLimits) -> Router {
             .layer(RequestBodyLimitLayer::new(limits.max_body_bytes))
             .layer(SetResponseHeaderLayer::if_not_present(
                 header::CONTENT_SECURITY_POLICY,
-                HeaderValue::from_static(CSP),
+                ui_policy,
             ))
             .layer(SetResponseHeaderLayer::overriding(
                 header::X_CONTENT_TYPE_OPTIONS,

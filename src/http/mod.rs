@@ -2,6 +2,7 @@
 //! metrics, the web UI). Transport only; everything else happens in `graphql` and `domain`.
 
 pub mod client_address;
+pub mod content_policy;
 mod graphql;
 pub use graphql::GraphiqlPage;
 mod health;
@@ -31,6 +32,9 @@ pub struct HttpState {
     pub document_limits: crate::graphql::document_limits::DocumentLimits,
     /// Proxies whose `X-Forwarded-For` is believed.
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Hosts workspace apps are served from (workspace proxies and the wildcard app host),
+    /// which the UI may frame and open websockets to.
+    pub app_hosts: Vec<content_policy::CspHost>,
 }
 
 /// Builds the router with every route and the middleware stack.
@@ -46,5 +50,6 @@ pub fn build_router(state: HttpState, limits: HttpLimits) -> Router {
         .merge(web::routes())
         .fallback(web::not_found)
         .with_state(state.clone());
-    middleware::apply(routes, state.metrics, limits)
+    let policy = content_policy::ui_policy(&state.app_hosts);
+    middleware::apply(routes, state.metrics, limits, policy)
 }

@@ -247,6 +247,61 @@ async fn graphiql_loads_its_assets_from_the_configured_origin() {
     assert!(!ui_csp.contains("assets.internal.example"), "{ui_csp}");
 }
 
+/// The Content-Security-Policy of `path` on `app`, as a browser asking for HTML gets it.
+async fn policy_of(app: &TestApp, path: &str) -> String {
+    app.client
+        .get(format!("{}{path}", app.address))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .expect("sent")
+        .headers()["content-security-policy"]
+        .to_str()
+        .expect("ascii")
+        .to_owned()
+}
+
+#[tokio::test]
+async fn the_ui_may_frame_workspace_apps_from_the_configured_hosts_only() {
+    let plain = TestApp::spawn().await;
+    let policy = policy_of(&plain, "/").await;
+    assert!(policy.contains("frame-src 'self';"), "{policy}");
+    assert!(policy.contains("connect-src 'self';"), "{policy}");
+
+    let app = TestApp::spawn_with(&[
+        "--proxy-hosts",
+        "proxy-eu.example.com,proxy-us.example.com:8443",
+        "--wildcard-access-url",
+        "https://*.apps.example.com",
+    ])
+    .await;
+    let policy = policy_of(&app, "/").await;
+    assert!(
+        policy.contains(
+            "frame-src 'self' proxy-eu.example.com proxy-us.example.com:8443 *.apps.example.com;"
+        ),
+        "{policy}"
+    );
+    assert!(
+        policy.contains("connect-src 'self' wss://proxy-eu.example.com wss://proxy-us.example.com:8443 wss://*.apps.example.com;"),
+        "{policy}"
+    );
+    assert!(policy.contains("frame-ancestors 'none'"), "{policy}");
+    // GraphiQL keeps its own policy.
+    let graphiql = policy_of(&app, "/graphql").await;
+    assert!(graphiql.contains("unpkg.com"), "{graphiql}");
+    assert!(!graphiql.contains("apps.example.com"), "{graphiql}");
+
+    // A host that would smuggle a directive into the header is refused at start-up.
+    let refused = <devplane::config::Cli as clap::Parser>::try_parse_from([
+        "devplane",
+        "server",
+        "--proxy-hosts",
+        "evil.example.com; script-src *",
+    ]);
+    assert!(refused.is_err());
+}
+
 #[tokio::test]
 async fn metrics_count_requests_by_route_and_operation() {
     let app = TestApp::spawn().await;
