@@ -155,7 +155,7 @@ impl Application {
             state.provisioner.clone(),
         ));
         let scheduler = Scheduler::new(state.db.clone())
-            .with_metrics(JobMetrics::register(metrics.registry())?);
+            .with_metrics(JobMetrics::register(metrics.registry(), metrics.work())?);
         let prebuilds = Arc::new(PrebuildsReconciler {
             interval: to_chrono(config.prebuilds_reconciliation_interval),
             settings: ReconcilerSettings {

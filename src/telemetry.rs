@@ -24,3 +24,48 @@ pub fn init(config: &LogConfig) {
     };
     drop(result);
 }
+
+/// Where a unit of work came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WorkSource {
+    /// An HTTP request; its name is the GraphQL operation (or the route).
+    Http,
+    /// A background job; its name is the job's.
+    Job,
+}
+
+impl WorkSource {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Http => "http",
+            Self::Job => "job",
+        }
+    }
+}
+
+/// `devplane_work_seconds_total{source,name}`: wall time spent per unit of work, so that
+/// load from users and load from background jobs can be told apart and compared.
+#[derive(Clone)]
+pub struct WorkSeconds(prometheus::CounterVec);
+
+impl WorkSeconds {
+    /// Creates the counter and registers it in `registry`.
+    pub fn register(registry: &prometheus::Registry) -> Result<Self, prometheus::Error> {
+        let counter = prometheus::CounterVec::new(
+            prometheus::Opts::new(
+                "work_seconds_total",
+                "Wall time spent in units of work, by source (http, job) and name (GraphQL operation or route, job name).",
+            ),
+            &["source", "name"],
+        )?;
+        registry.register(Box::new(counter.clone()))?;
+        Ok(Self(counter))
+    }
+
+    /// Adds `seconds` of work from `source` named `name`.
+    pub fn add(&self, source: WorkSource, name: &str, seconds: f64) {
+        self.0
+            .with_label_values(&[source.as_str(), name])
+            .inc_by(seconds);
+    }
+}

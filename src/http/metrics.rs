@@ -2,6 +2,7 @@
 //! operation name. Each application has its own registry (no global state), so tests can
 //! run many servers in one process.
 
+use crate::telemetry::{WorkSeconds, WorkSource};
 use std::{
     collections::HashSet,
     sync::{Arc, Mutex},
@@ -37,6 +38,7 @@ pub struct Metrics {
     statements: IntCounterVec,
     statement_duration: prometheus::Histogram,
     operations: Arc<Mutex<HashSet<String>>>,
+    work: WorkSeconds,
 }
 
 impl Metrics {
@@ -78,6 +80,7 @@ impl Metrics {
         registry.register(Box::new(duration.clone()))?;
         registry.register(Box::new(statements.clone()))?;
         registry.register(Box::new(statement_duration.clone()))?;
+        let work = WorkSeconds::register(&registry)?;
         Ok(Self {
             registry,
             requests,
@@ -85,6 +88,7 @@ impl Metrics {
             statements,
             statement_duration,
             operations: Arc::new(Mutex::new(HashSet::new())),
+            work,
         })
     }
 
@@ -97,6 +101,11 @@ impl Metrics {
                 .inc();
             duration.observe(info.elapsed.as_secs_f64());
         });
+    }
+
+    /// The wall-time-per-unit-of-work counter, which background jobs add to as well.
+    pub fn work(&self) -> WorkSeconds {
+        self.work.clone()
     }
 
     /// The registry, for other capabilities to register their metrics in.
@@ -145,10 +154,17 @@ pub async fn track(State(metrics): State<Metrics>, request: Request, next: Next)
             operation.as_str(),
         ])
         .inc();
+    let seconds = start.elapsed().as_secs_f64();
     metrics
         .duration
         .with_label_values(&[route.as_str(), operation.as_str()])
-        .observe(start.elapsed().as_secs_f64());
+        .observe(seconds);
+    let name = if operation.is_empty() {
+        &route
+    } else {
+        &operation
+    };
+    metrics.work.add(WorkSource::Http, name, seconds);
     response
 }
 

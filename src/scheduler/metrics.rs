@@ -5,20 +5,22 @@
 use prometheus::{HistogramOpts, HistogramVec, IntCounterVec, Opts, Registry};
 
 use super::RunOutcome;
+use crate::telemetry::{WorkSeconds, WorkSource};
 
 /// The counters and histogram of job runs.
 #[derive(Clone)]
 pub struct JobMetrics {
     runs: IntCounterVec,
     duration: HistogramVec,
+    work: WorkSeconds,
 }
 
 impl JobMetrics {
     /// Creates the metrics and registers them in `registry`:
     /// `job_runs_total{job,outcome}` (outcome `success`, `failure` or `skipped` when another
     /// replica held the job's lock) and `job_duration_seconds{job}` (runs that were not
-    /// skipped).
-    pub fn register(registry: &Registry) -> Result<Self, prometheus::Error> {
+    /// skipped). Runs that were not skipped also add their time to `work` (source `job`).
+    pub fn register(registry: &Registry, work: WorkSeconds) -> Result<Self, prometheus::Error> {
         let runs = IntCounterVec::new(
             Opts::new(
                 "job_runs_total",
@@ -38,7 +40,11 @@ impl JobMetrics {
         )?;
         registry.register(Box::new(runs.clone()))?;
         registry.register(Box::new(duration.clone()))?;
-        Ok(Self { runs, duration })
+        Ok(Self {
+            runs,
+            duration,
+            work,
+        })
     }
 
     /// Counts one run of `job` and, unless it was skipped, its duration.
@@ -51,6 +57,7 @@ impl JobMetrics {
         self.runs.with_label_values(&[job, label]).inc();
         if *outcome != RunOutcome::Skipped {
             self.duration.with_label_values(&[job]).observe(seconds);
+            self.work.add(WorkSource::Job, job, seconds);
         }
     }
 }

@@ -312,7 +312,8 @@ mod tests {
             .await
             .expect("db");
         let registry = prometheus::Registry::new();
-        let metrics = JobMetrics::register(&registry).expect("metrics");
+        let work = crate::telemetry::WorkSeconds::register(&registry).expect("work metric");
+        let metrics = JobMetrics::register(&registry, work).expect("metrics");
         let mut scheduler = Scheduler::new(db).with_metrics(metrics);
         scheduler.register(Arc::new(Counting(AtomicUsize::new(0))));
         scheduler.register(Arc::new(Failing));
@@ -366,5 +367,11 @@ mod tests {
             value("job_duration_seconds", &[("job", "counting")]),
             Some(1.0)
         );
+        // Their wall time is counted as work from background jobs, by job.
+        for job in ["counting", "failing"] {
+            let seconds = value("work_seconds_total", &[("source", "job"), ("name", job)]);
+            assert!(seconds.is_some_and(|s| s >= 0.0), "{job}: {seconds:?}");
+        }
+        assert_eq!(value("work_seconds_total", &[("source", "http")]), None);
     }
 }

@@ -326,6 +326,21 @@ async fn metrics_count_requests_by_route_and_operation() {
     assert!(line.contains("status=\"200\""), "{line}");
     assert!(line.ends_with(" 2"), "{line}");
     assert!(text.contains("devplane_http_request_duration_seconds_bucket"));
+    // The requests' wall time is work from users, by operation.
+    let work = text
+        .lines()
+        .find(|l| {
+            l.starts_with("devplane_work_seconds_total")
+                && l.contains("source=\"http\"")
+                && l.contains("name=\"ViewerQuery\"")
+        })
+        .unwrap_or_else(|| panic!("no work line for ViewerQuery in:\n{text}"));
+    let seconds: f64 = work
+        .rsplit(' ')
+        .next()
+        .and_then(|n| n.parse().ok())
+        .expect("a number");
+    assert!(seconds > 0.0, "{work}");
 }
 
 #[tokio::test]
