@@ -213,14 +213,19 @@ impl Diff {
     }
 }
 
-/// A column's value as JSON; times as RFC 3339, as the API shows them.
+/// A column's value as JSON; times as [`time_value`] writes them.
 fn json_of(value: &sea_orm::Value) -> Value {
     match value {
-        sea_orm::Value::ChronoDateTimeUtc(Some(t)) => {
-            Value::String(t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true))
-        }
+        sea_orm::Value::ChronoDateTimeUtc(t) => time_value(*t),
         other => sea_value_to_json_value(other),
     }
+}
+
+/// A time as a diff holds it: RFC 3339 in UTC, as the API shows times; null for none.
+pub fn time_value(t: Option<DateTime<Utc>>) -> Value {
+    t.map_or(Value::Null, |t| {
+        Value::String(t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true))
+    })
 }
 
 fn is_secret(field: &str) -> bool {
@@ -279,7 +284,7 @@ pub async fn record(
     entry: AuditEntry,
 ) -> Result<(), DbErr> {
     let user_id = (!subject.internal).then_some(subject.user_id);
-    insert(db, user_id, subject, now, entry).await
+    insert(db, user_id, &subject.origin, now, entry).await
 }
 
 /// Writes the row of an attempt that authorization refused (status 403, empty diff). It
@@ -304,25 +309,16 @@ pub async fn record_anonymous(
     now: DateTime<Utc>,
     entry: AuditEntry,
 ) -> Result<(), DbErr> {
-    let subject = Subject {
-        user_id: user_id.unwrap_or_default(),
-        site_roles: Vec::new(),
-        org_roles: Default::default(),
-        name: String::new(),
-        internal: false,
-        origin: origin.clone(),
-    };
-    insert(db, user_id, &subject, now, entry).await
+    insert(db, user_id, origin, now, entry).await
 }
 
 async fn insert(
     db: &impl ConnectionTrait,
     user_id: Option<Uuid>,
-    subject: &Subject,
+    origin: &crate::authz::RequestOrigin,
     now: DateTime<Utc>,
     entry: AuditEntry,
 ) -> Result<(), DbErr> {
-    let origin = &subject.origin;
     audit_log::ActiveModel {
         id: Set(Uuid::new_v4()),
         time: Set(now),

@@ -26,7 +26,7 @@ use super::{BUILD_ACTIVE, BuildRequest, Error, Result, UsageCheck, builder, sche
 use crate::{
     authz::Subject,
     domain::{
-        audit::{self, AuditEntry, Diff, ResourceType},
+        audit::{self, AuditEntry, Diff, ResourceType, record::time_value},
         identity::PREBUILDS_SYSTEM_USER_ID,
         schedule::{CronSchedule, next_allowed_autostart},
     },
@@ -411,11 +411,11 @@ async fn act_in(
             // Marking a workspace dormant is audited as a change of the workspace, by the
             // system; the next autostart moving on is bookkeeping and is not.
             let diff = Diff::new()
-                .field("dormant_at", Value::Null, json_time(updated.dormant_at))
+                .field("dormant_at", Value::Null, time_value(updated.dormant_at))
                 .field(
                     "deleting_at",
-                    json_time(ws.deleting_at),
-                    json_time(updated.deleting_at),
+                    time_value(ws.deleting_at),
+                    time_value(updated.deleting_at),
                 );
             let resource = audit::Resource::new(ResourceType::Workspace, Some(ws.id), &ws.name)
                 .in_org(ws.organization_id);
@@ -437,9 +437,4 @@ async fn act_in(
     } else {
         Outcome::Unchanged
     })
-}
-
-/// A time as a diff shows it: RFC 3339, or null.
-fn json_time(t: Option<DateTime<Utc>>) -> Value {
-    t.map_or(Value::Null, |t| Value::String(t.to_rfc3339()))
 }
