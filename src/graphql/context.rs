@@ -19,11 +19,6 @@ pub type Authenticated = identity::Authentication;
 #[derive(Debug, Clone, Default)]
 pub struct Caller(pub Option<Authenticated>);
 
-/// Request data: the address the request came from, when known (see
-/// `http::client_address`).
-#[derive(Debug, Clone, Copy, Default)]
-pub struct ClientAddress(pub Option<std::net::IpAddr>);
-
 /// Request data: the external provisioner, when a valid `Coder-Provisioner-Key` was sent.
 #[derive(Debug, Clone, Default)]
 pub struct ProvisionerCaller(pub Option<crate::entity::provisioner_key::Model>);
@@ -58,9 +53,8 @@ pub trait ContextExt {
     )>;
     /// This request's DataLoader.
     fn loader(&self) -> Result<&DataLoader<DbLoader, HashMapCache>>;
-    /// The address the request came from, when known.
-    fn client_address(&self) -> Option<std::net::IpAddr>;
-    /// Where the request came from (address, user agent, request id), for the audit log.
+    /// Where the request came from (address behind trusted proxies, user agent, request
+    /// id), for the failed-login limits and the audit log.
     fn origin(&self) -> crate::authz::RequestOrigin;
 }
 
@@ -105,10 +99,6 @@ impl ContextExt for Context<'_> {
                 "This operation is for workspace agents: send Coder-Agent-Token: <token>.",
             )),
         }
-    }
-
-    fn client_address(&self) -> Option<std::net::IpAddr> {
-        self.data::<ClientAddress>().ok().and_then(|c| c.0)
     }
 
     fn origin(&self) -> crate::authz::RequestOrigin {

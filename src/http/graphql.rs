@@ -30,7 +30,7 @@ use crate::{
     domain::{FieldError, identity, provisioner, workspace},
     graphql::{
         audit_refusals::{MutationRequest, record_refusals},
-        context::{AgentCaller, Caller, ClientAddress, ProvisionerCaller},
+        context::{AgentCaller, Caller, ProvisionerCaller},
         document_limits::{self, DocumentError, DocumentLimits},
         error::{ApiError, ErrorCode},
         input_text,
@@ -48,7 +48,7 @@ pub const DEFAULT_GRAPHIQL_ASSETS: &str = "https://unpkg.com";
 /// and names their origin with `--graphiql-assets-url`.
 #[derive(Clone)]
 pub struct GraphiqlPage {
-    html: std::sync::Arc<str>,
+    html: axum::body::Bytes,
     csp: HeaderValue,
 }
 
@@ -173,7 +173,7 @@ pub async fn get_graphql(
         && wants_html
         && !has_query
     {
-        let mut response = Html(page.html.to_string()).into_response();
+        let mut response = Html(page.html.clone()).into_response();
         response
             .headers_mut()
             .insert(header::CONTENT_SECURITY_POLICY, page.csp.clone());
@@ -299,16 +299,10 @@ const MAX_ORIGIN_HEADER: usize = 256;
 
 /// Where this request came from, as the audit log records it.
 fn request_origin(client: Option<std::net::IpAddr>, headers: &HeaderMap) -> RequestOrigin {
+    // `to_str` only accepts visible ASCII, so characters are bytes here.
     let header_text = |name: &header::HeaderName| {
-        let value = headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default();
-        let cut = (0..=value.len().min(MAX_ORIGIN_HEADER))
-            .rev()
-            .find(|&i| value.is_char_boundary(i))
-            .unwrap_or(0);
-        value[..cut].to_owned()
+        let value = headers.get(name).and_then(|v| v.to_str().ok());
+        crate::domain::text::clean_reported(value.unwrap_or_default(), MAX_ORIGIN_HEADER)
     };
     RequestOrigin {
         ip: client,
@@ -422,7 +416,6 @@ async fn execute(
         _ => None,
     };
     let request = request
-        .data(ClientAddress(client))
         .data(origin)
         .data(agent)
         .data(caller)
