@@ -109,6 +109,17 @@ async fn each_mutation_writes_one_row_with_its_actor_resource_and_diff() {
     let row = trail.one(&app, "login of an unknown account").await;
     assert_eq!((row.status_code, row.user_id), (401, None));
     assert_eq!(row.resource_target, "nobody@example.com");
+    // What a caller types is stored no longer than an email can be.
+    let long = app
+        .gql(
+            "mutation($input: LoginInput!) { login(input: $input) { token } }",
+            json!({ "input": { "email": format!("{}@example.com", "x".repeat(100_000)), "password": "whatever-password" } }),
+            None,
+        )
+        .await;
+    assert_eq!(long.error_code(), "UNAUTHENTICATED");
+    let row = trail.one(&app, "login with a huge email").await;
+    assert_eq!(row.resource_target.chars().count(), 254);
 
     // Tokens.
     let created = app

@@ -21,7 +21,7 @@ use crate::{
     authz::{self, Action, Object, OrgRole, ReadScope, RequestOrigin, Resource, SiteRole, Subject},
     domain::{
         audit::{self, AuditEntry, Diff, ResourceType},
-        is_unique_violation, unique_or,
+        is_unique_violation, text, unique_or,
     },
     entity::{
         audit_log::AuditAction,
@@ -347,7 +347,12 @@ async fn record_failed_login(
     let account = user_by_email(db, email).await?;
     let (user_id, target) = match &account {
         Some(user) => (Some(user.id), user.username.clone()),
-        None => (None, email.trim().to_lowercase()),
+        // The email as typed is the caller's text: it is stored no longer than an email
+        // can be.
+        None => (
+            None,
+            text::clean_reported(&email.trim().to_lowercase(), text::EMAIL),
+        ),
     };
     let resource = audit::Resource::new(ResourceType::ApiKey, None, target);
     let entry = AuditEntry::new(AuditAction::Login, resource, Diff::new()).with_status(status);
