@@ -5,7 +5,8 @@
 //!
 //! A log table says which columns order it ([`TimeOrdered`]); the rest is the same for every
 //! log: the arguments ([`PageRequest`] into [`Page`]), the opaque cursors over (time, id),
-//! the page query ([`fetch`]) and the count ([`Count`], [`Total`]).
+//! the page query ([`fetch`]) and the count ([`Count`], [`Total`]), and retention's
+//! deletion of the oldest rows in batches ([`delete_before`]).
 
 use base64::Engine;
 use chrono::{DateTime, Utc};
@@ -345,6 +346,37 @@ fn split_extra<M>(mut rows: Vec<M>, size: u64) -> (Vec<M>, bool) {
     let more = rows.len() > size;
     rows.truncate(size);
     (rows, more)
+}
+
+/// Deletes the rows of `E` that `only` matches and whose time is before `cutoff`, oldest
+/// first, at most `batch` per statement so that no statement works through a whole table,
+/// until none is left; returns how many.
+pub async fn delete_before<E: TimeOrdered>(
+    db: &impl ConnectionTrait,
+    cutoff: DateTime<Utc>,
+    only: Condition,
+    batch: u64,
+) -> Result<u64, sea_orm::DbErr> {
+    let mut deleted = 0;
+    loop {
+        let oldest = Query::select()
+            .expr(col::<E>(E::id_column()))
+            .from(E::default().into_table_ref())
+            .cond_where(only.clone())
+            .and_where(col::<E>(E::time_column()).lt(cutoff))
+            .order_by_expr(col::<E>(E::time_column()), sea_orm::Order::Asc)
+            .limit(batch)
+            .to_owned();
+        let removed = E::delete_many()
+            .filter(col::<E>(E::id_column()).in_subquery(oldest))
+            .exec(db)
+            .await?
+            .rows_affected;
+        deleted += removed;
+        if removed < batch {
+            return Ok(deleted);
+        }
+    }
 }
 
 #[cfg(test)]

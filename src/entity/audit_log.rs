@@ -80,6 +80,13 @@ pub enum AuditAction {
     Close,
 }
 
+impl AuditAction {
+    /// The connection events the audit log held before the connection log existed; they
+    /// have their own retention and are never written anew.
+    pub const CONNECTION_EVENTS: [Self; 4] =
+        [Self::Connect, Self::Disconnect, Self::Open, Self::Close];
+}
+
 /// No relations are declared; joins are written in the queries.
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}
