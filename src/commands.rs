@@ -94,52 +94,38 @@ pub async fn connection_log(
         json!({ "filter": filter, "limit": limit }),
     )
     .await?;
-    let page = &data["connectionLogs"];
-    match output {
-        OutputFormat::Json => {
-            println!("{}", serde_json::to_string_pretty(page).unwrap_or_default())
-        }
-        OutputFormat::Table => {
-            let mut rows = vec![
-                [
-                    "TIME",
-                    "TYPE",
-                    "OWNER",
-                    "WORKSPACE",
-                    "AGENT",
-                    "IP",
-                    "STATUS",
-                ]
-                .map(str::to_owned)
-                .to_vec(),
-            ];
-            for node in page["nodes"]
-                .as_array()
-                .map(Vec::as_slice)
-                .unwrap_or_default()
-            {
-                let status = if node["webInfo"].is_object() {
-                    node["webInfo"]["statusCode"].to_string()
-                } else if node["sshInfo"]["disconnectTime"].is_null() {
-                    "ongoing".to_owned()
-                } else {
-                    "completed".to_owned()
-                };
-                let text = |v: &Value| v.as_str().unwrap_or("-").to_owned();
-                rows.push(vec![
-                    text(&node["connectTime"]),
-                    text(&node["type"]).to_lowercase(),
-                    text(&node["workspaceOwner"]["username"]),
-                    text(&node["workspaceName"]),
-                    text(&node["agentName"]),
-                    text(&node["ip"]),
-                    status,
-                ]);
-            }
-            print!("{}", align(&rows));
-            print_total(page);
-        }
-    }
+    print_log_page(
+        &data["connectionLogs"],
+        output,
+        &[
+            "TIME",
+            "TYPE",
+            "OWNER",
+            "WORKSPACE",
+            "AGENT",
+            "IP",
+            "STATUS",
+        ],
+        |node| {
+            let status = if node["webInfo"].is_object() {
+                node["webInfo"]["statusCode"].to_string()
+            } else if node["sshInfo"]["disconnectTime"].is_null() {
+                "ongoing".to_owned()
+            } else {
+                "completed".to_owned()
+            };
+            let text = |v: &Value| v.as_str().unwrap_or("-").to_owned();
+            vec![
+                text(&node["connectTime"]),
+                text(&node["type"]).to_lowercase(),
+                text(&node["workspaceOwner"]["username"]),
+                text(&node["workspaceName"]),
+                text(&node["agentName"]),
+                text(&node["ip"]),
+                status,
+            ]
+        },
+    );
     Ok(())
 }
 
@@ -158,53 +144,61 @@ pub async fn audit_log(client: &ClientArgs, action: AuditLogAction) -> Result<()
         json!({ "filter": filter, "limit": limit }),
     )
     .await?;
-    let page = &data["auditLogs"];
+    print_log_page(
+        &data["auditLogs"],
+        output,
+        &[
+            "TIME",
+            "USER",
+            "ACTION",
+            "RESOURCE TYPE",
+            "TARGET",
+            "ORGANIZATION",
+            "STATUS",
+            "IP",
+        ],
+        |node| {
+            let text = |v: &Value| {
+                v.as_str()
+                    .filter(|s| !s.is_empty())
+                    .unwrap_or("-")
+                    .to_owned()
+            };
+            vec![
+                text(&node["time"]),
+                text(&node["user"]["username"]),
+                text(&node["action"]).to_lowercase(),
+                text(&node["resourceType"]),
+                text(&node["resourceTarget"]),
+                text(&node["organization"]["name"]),
+                node["statusCode"].to_string(),
+                text(&node["ip"]),
+            ]
+        },
+    );
+    Ok(())
+}
+
+/// Prints a page of a log: the GraphQL page as JSON, or a table of `header` and one row
+/// per node followed by the total.
+fn print_log_page(
+    page: &Value,
+    output: OutputFormat,
+    header: &[&str],
+    row: impl Fn(&Value) -> Vec<String>,
+) {
     match output {
         OutputFormat::Json => {
             println!("{}", serde_json::to_string_pretty(page).unwrap_or_default())
         }
         OutputFormat::Table => {
-            let mut rows = vec![
-                [
-                    "TIME",
-                    "USER",
-                    "ACTION",
-                    "RESOURCE TYPE",
-                    "TARGET",
-                    "ORGANIZATION",
-                    "STATUS",
-                    "IP",
-                ]
-                .map(str::to_owned)
-                .to_vec(),
-            ];
-            for node in page["nodes"]
-                .as_array()
-                .map(Vec::as_slice)
-                .unwrap_or_default()
-            {
-                let text = |v: &Value| {
-                    v.as_str()
-                        .filter(|s| !s.is_empty())
-                        .unwrap_or("-")
-                        .to_owned()
-                };
-                rows.push(vec![
-                    text(&node["time"]),
-                    text(&node["user"]["username"]),
-                    text(&node["action"]).to_lowercase(),
-                    text(&node["resourceType"]),
-                    text(&node["resourceTarget"]),
-                    text(&node["organization"]["name"]),
-                    node["statusCode"].to_string(),
-                    text(&node["ip"]),
-                ]);
-            }
+            let mut rows = vec![header.iter().map(|h| (*h).to_owned()).collect()];
+            let nodes = page["nodes"].as_array().map(Vec::as_slice);
+            rows.extend(nodes.unwrap_or_default().iter().map(row));
             print!("{}", align(&rows));
             print_total(page);
         }
     }
-    Ok(())
 }
 
 /// The "N entries in all" line under a log table, "cap+" when the count reached its cap.
