@@ -187,16 +187,44 @@ async fn browsers_get_graphiql_and_the_web_ui() {
     );
     let js = app
         .client
-        .get(format!("{}/app.js", app.address))
+        .get(format!("{}/assets/js/app.js", app.address))
         .send()
         .await
         .expect("sent");
+    assert_eq!(js.status(), 200);
     assert!(
         js.headers()["content-type"]
             .to_str()
             .expect("ascii")
             .starts_with("text/javascript")
     );
+    // Unchanged files cost a 304: the browser revalidates every load with the ETag.
+    let etag = js.headers()["etag"].clone();
+    let again = app
+        .client
+        .get(format!("{}/assets/js/app.js", app.address))
+        .header("if-none-match", etag)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(again.status(), 304);
+    assert!(again.text().await.expect("text").is_empty());
+    for path in [
+        "/assets/index.html",
+        "/assets/js/pages/README.md",
+        "/assets/..%2FCargo.toml",
+        "/assets/js/..%2F..%2FCargo.toml",
+        "/assets/%2Fetc%2Fpasswd",
+        "/assets/js/nope.js",
+    ] {
+        let response = app
+            .client
+            .get(format!("{}{path}", app.address))
+            .send()
+            .await
+            .expect("sent");
+        assert_eq!(response.status(), 404, "{path}");
+    }
 }
 
 #[tokio::test]

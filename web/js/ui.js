@@ -1,0 +1,214 @@
+// Small DOM helpers shared by every page: an element builder, error display next to the
+// place it happened, buttons that stay disabled while their mutation runs, dates, pills,
+// tables and pagination.
+
+/**
+ * Builds an element. `props` sets attributes, except `class`, `text`, `on<event>` handlers
+ * and `dataset`; children may be strings, nodes, arrays or null/false (skipped).
+ */
+export function h(tag, props = {}, ...children) {
+  const element = document.createElement(tag);
+  for (const [key, value] of Object.entries(props || {})) {
+    if (value === null || value === undefined || value === false) continue;
+    if (key === "class") element.className = value;
+    else if (key === "text") element.textContent = value;
+    else if (key === "dataset") Object.assign(element.dataset, value);
+    else if (key.startsWith("on") && typeof value === "function") element.addEventListener(key.slice(2), value);
+    else if (value === true) element.setAttribute(key, "");
+    else element.setAttribute(key, String(value));
+  }
+  append(element, children);
+  return element;
+}
+
+function append(element, children) {
+  for (const child of children) {
+    if (child === null || child === undefined || child === false) continue;
+    if (Array.isArray(child)) append(element, child);
+    else element.append(child instanceof Node ? child : String(child));
+  }
+}
+
+/** An alert box for an error (an ApiError or any Error). */
+export function errorBox(error) {
+  const box = h("div", { class: "alert error", role: "alert" }, h("strong", { text: error.message }));
+  if (error.code && error.code !== "UNKNOWN") box.append(" ", h("code", { class: "code", text: error.code }));
+  const unplaced = (error.validations || []).filter((v) => !v.placed);
+  if (unplaced.length) {
+    box.append(h("ul", {}, unplaced.map((v) => h("li", {}, h("code", { text: v.field }), ": ", v.detail))));
+  }
+  return box;
+}
+
+/**
+ * Shows an error inside `form`: each validation detail next to the input named after its
+ * field (`name="ttlMs"`, or `data-field="ttlMs"` on a wrapper), the rest at the top.
+ */
+export function showFormError(form, error) {
+  clearFormError(form);
+  for (const validation of error.validations || []) {
+    const field = form.querySelector(`[data-field="${CSS.escape(validation.field)}"]`)
+      || form.querySelector(`[name="${CSS.escape(validation.field)}"]`);
+    if (!field) continue;
+    validation.placed = true;
+    const message = h("p", { class: "field-error", role: "alert", text: validation.detail });
+    const input = field.matches("input, select, textarea") ? field : field.querySelector("input, select, textarea");
+    if (input) {
+      input.setAttribute("aria-invalid", "true");
+      if (!input.id) input.id = `f-${Math.random().toString(36).slice(2)}`;
+      message.id = `${input.id}-error`;
+      input.setAttribute("aria-describedby", message.id);
+    }
+    (field.closest("label") || field).after(message);
+  }
+  form.prepend(h("div", { class: "form-error" }, errorBox(error)));
+}
+
+/** Removes what showFormError added. */
+export function clearFormError(form) {
+  form.querySelectorAll(".field-error, .form-error").forEach((node) => node.remove());
+  form.querySelectorAll("[aria-invalid]").forEach((node) => node.removeAttribute("aria-invalid"));
+}
+
+/**
+ * Runs `action` with `button` disabled (and marked busy) until it settles; returns its result.
+ * Errors are rethrown for the caller to show where they belong.
+ */
+export async function busy(button, action) {
+  const label = button.textContent;
+  button.disabled = true;
+  button.setAttribute("aria-busy", "true");
+  try {
+    return await action();
+  } finally {
+    button.disabled = false;
+    button.removeAttribute("aria-busy");
+    button.textContent = label;
+  }
+}
+
+/**
+ * Wires a form: on submit, disables its submit button, runs `action(values, form)`, and
+ * shows a failure inside the form. `values` are the form's named fields as strings.
+ */
+export function onSubmit(form, action) {
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const button = form.querySelector('button[type="submit"], button:not([type])');
+    clearFormError(form);
+    const values = Object.fromEntries(new FormData(form).entries());
+    try {
+      await (button ? busy(button, () => action(values, form)) : action(values, form));
+    } catch (error) {
+      showFormError(form, error);
+    }
+  });
+  return form;
+}
+
+/** A labelled input: `h("label", …)` with the label text above the control. */
+export function field(label, control, hint) {
+  return h("label", { class: "field" }, h("span", { class: "label", text: label }), control, hint ? h("small", { class: "hint", text: hint }) : null);
+}
+
+const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
+const timeOnly = new Intl.DateTimeFormat(undefined, { timeStyle: "medium" });
+const dayOnly = new Intl.DateTimeFormat(undefined, { dateStyle: "full" });
+const numbers = new Intl.NumberFormat("en-US");
+
+/** "Nov 30, 2026, 11:05 PM", or "—" for null. */
+export function formatDateTime(iso) {
+  return iso ? dateTime.format(new Date(iso)) : "—";
+}
+/** "11:05:12 PM". */
+export function formatTime(iso) {
+  return iso ? timeOnly.format(new Date(iso)) : "—";
+}
+/** "Monday, November 30, 2026". */
+export function formatDay(iso) {
+  return dayOnly.format(new Date(iso));
+}
+/** "1,234". */
+export function formatNumber(n) {
+  return numbers.format(n);
+}
+/** "3m", "2h 5m", "4d 1h" from milliseconds. */
+export function formatDuration(ms) {
+  if (ms === null || ms === undefined) return "—";
+  const minutes = Math.round(ms / 60000);
+  if (minutes < 60) return `${minutes}m`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 24) return minutes % 60 ? `${hours}h ${minutes % 60}m` : `${hours}h`;
+  const days = Math.floor(hours / 24);
+  return hours % 24 ? `${days}d ${hours % 24}h` : `${days}d`;
+}
+
+/** A status pill; `tone` is one of success, warning, error, info, neutral. */
+export function pill(text, tone = "neutral") {
+  return h("span", { class: `pill ${tone}`, text });
+}
+
+/**
+ * A table. `columns` are `{ label, cell: (row) => node|string, class? }`; `empty` is shown
+ * (as a row) when there are no rows.
+ */
+export function table(columns, rows, { empty = "Nothing here yet.", caption } = {}) {
+  return h("div", { class: "table-wrap" },
+    h("table", { class: "stack" },
+      caption ? h("caption", { text: caption }) : null,
+      h("thead", {}, h("tr", {}, columns.map((c) => h("th", { scope: "col", class: c.class, text: c.label })))),
+      h("tbody", {}, rows.length
+        ? rows.map((row) => h("tr", {}, columns.map((c) => h("td", { class: c.class, dataset: { label: c.label } }, c.cell(row)))))
+        : h("tr", {}, h("td", { colspan: columns.length, class: "empty", text: empty })))));
+}
+
+/**
+ * Numbered pagination: "Showing X to Y of Z logs" and page buttons. `total` is the
+ * (possibly capped) count, `capped` says it is a lower bound ("2,000+").
+ */
+export function pagination({ page, pageSize, shown, total, capped, noun = "results", onPage }) {
+  const first = shown ? (page - 1) * pageSize + 1 : 0;
+  const last = (page - 1) * pageSize + shown;
+  const totalText = capped ? `${formatNumber(total)}+` : formatNumber(total);
+  const pages = Math.max(1, Math.ceil(total / pageSize));
+  const numbers = pageNumbers(page, pages);
+  const button = (label, target, props = {}) =>
+    h("button", { type: "button", class: "page", disabled: target === page || target < 1 || (!capped && target > pages), "aria-label": props.label, "aria-current": target === page ? "page" : null, onclick: () => onPage(target) }, label);
+  return h("nav", { class: "pagination", "aria-label": "Pages" },
+    h("p", { class: "showing", text: shown ? `Showing ${formatNumber(first)} to ${formatNumber(last)} of ${totalText} ${noun}` : `No ${noun}` }),
+    h("div", { class: "pages" },
+      button("‹", page - 1, { label: "Previous page" }),
+      numbers.map((n) => (n === null ? h("span", { class: "gap", text: "…" }) : button(String(n), n))),
+      button("›", page + 1, { label: "Next page" })));
+}
+
+function pageNumbers(page, pages) {
+  const wanted = new Set([1, pages, page - 1, page, page + 1].filter((n) => n >= 1 && n <= pages));
+  const sorted = [...wanted].sort((a, b) => a - b);
+  const out = [];
+  sorted.forEach((n, i) => {
+    if (i && n - sorted[i - 1] > 1) out.push(null);
+    out.push(n);
+  });
+  return out;
+}
+
+/** A page heading with optional actions on the right. */
+export function pageHeader(title, ...actions) {
+  return h("div", { class: "page-header" }, h("h1", { text: title }), h("div", { class: "actions" }, actions));
+}
+
+/** "Loading…" placeholder. */
+export function loading(what = "Loading…") {
+  return h("p", { class: "loading", role: "status", text: what });
+}
+
+/**
+ * Polls `check()` every `ms` until it returns true or `signal` aborts (the page was left).
+ */
+export async function poll(check, { ms = 1000, signal } = {}) {
+  while (!signal?.aborted) {
+    if (await check()) return;
+    await new Promise((resolve) => setTimeout(resolve, ms));
+  }
+}
