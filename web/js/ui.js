@@ -55,11 +55,12 @@ export function showFormError(form, error) {
     const input = field.matches("input, select, textarea") ? field : field.querySelector("input, select, textarea");
     if (input) {
       input.setAttribute("aria-invalid", "true");
-      if (!input.id) input.id = `f-${Math.random().toString(36).slice(2)}`;
+      if (!input.id) input.id = `field-${++fieldIds}`;
       message.id = `${input.id}-error`;
-      input.setAttribute("aria-describedby", message.id);
+      const described = (input.getAttribute("aria-describedby") || "").split(" ").filter((id) => id && !id.endsWith("-error"));
+      input.setAttribute("aria-describedby", [...described, message.id].join(" "));
     }
-    (field.closest("label") || field).after(message);
+    (field.closest(".field") || field.closest("label") || field).append(message);
   }
   form.prepend(h("div", { class: "form-error" }, errorBox(error)));
 }
@@ -106,9 +107,18 @@ export function onSubmit(form, action) {
   return form;
 }
 
-/** A labelled input: `h("label", …)` with the label text above the control. */
+let fieldIds = 0;
+
+/**
+ * A labelled control: the label above it and an optional hint below, tied to the control
+ * (`for` and `aria-describedby`) so assistive technology reads both.
+ */
 export function field(label, control, hint) {
-  return h("label", { class: "field" }, h("span", { class: "label", text: label }), control, hint ? h("small", { class: "hint", text: hint }) : null);
+  if (!control.id) control.id = `field-${++fieldIds}`;
+  const hintNode = hint ? h("small", { class: "hint", id: `${control.id}-hint`, text: hint }) : null;
+  if (hintNode) control.setAttribute("aria-describedby", hintNode.id);
+  return h("div", { class: "field", dataset: control.name ? { field: control.name } : {} },
+    h("label", { for: control.id, class: "label", text: label }), control, hintNode);
 }
 
 const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
