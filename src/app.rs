@@ -70,6 +70,8 @@ pub struct Application {
     lifecycle: Arc<LifecycleExecutor>,
     prebuilds: Arc<PrebuildsReconciler>,
     provisioners: DaemonSettings,
+    /// Where the built-in provisioners add the time their jobs take.
+    provisioner_work: crate::telemetry::WorkSeconds,
     /// What the built-in provisioners' successful builds do (whether they simulate agents).
     build_completion: BuildCompletion,
     listener: TcpListener,
@@ -154,6 +156,7 @@ impl Application {
             state.usage.clone(),
             state.provisioner.clone(),
         ));
+        let provisioner_work = metrics.work();
         let scheduler = Scheduler::new(state.db.clone())
             .with_metrics(JobMetrics::register(metrics.registry(), metrics.work())?);
         let prebuilds = Arc::new(PrebuildsReconciler {
@@ -209,6 +212,7 @@ impl Application {
                 delay: config.provisioner_delay,
                 heartbeat: daemon::heartbeat_interval(config.provisioner_job_stale_after),
             },
+            provisioner_work,
             build_completion: BuildCompletion {
                 simulate_agents: config.provisioner_simulate_agents,
             },
@@ -282,6 +286,7 @@ impl Application {
             self.state.db.clone(),
             self.state.clock.clone(),
             self.provisioners,
+            self.provisioner_work,
             self.state.provisioner.clone(),
             Arc::new(self.build_completion),
             stop.clone(),

@@ -54,12 +54,16 @@ impl CpuGate {
             .acquire_owned()
             .await
             .map_err(|_| CpuError::Closed)?;
-        Ok(tokio::task::spawn_blocking(move || {
-            // Held until the work ends, even when the caller has gone.
-            let _permit = permit;
-            work()
-        })
-        .await?)
+        Ok(
+            tokio::task::spawn_blocking(crate::telemetry::work_label::inherit_blocking(
+                move || {
+                    // Held until the work ends, even when the caller has gone.
+                    let _permit = permit;
+                    work()
+                },
+            ))
+            .await?,
+        )
     }
 }
 

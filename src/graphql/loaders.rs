@@ -30,7 +30,12 @@ fn load_error(err: impl std::error::Error + Send + Sync + 'static) -> LoadError 
 
 /// Builds the per-request loader (with a per-request cache).
 pub fn new_loader(db: DatabaseConnection) -> DataLoader<DbLoader, HashMapCache> {
-    DataLoader::with_cache(DbLoader { db }, tokio::spawn, HashMapCache::default())
+    DataLoader::with_cache(
+        DbLoader { db },
+        // A batch runs on its own task; its CPU belongs to the request that asked for it.
+        |batch| tokio::spawn(crate::telemetry::work_label::inherit(batch)),
+        HashMapCache::default(),
+    )
 }
 
 /// Key: a user by id.

@@ -36,6 +36,7 @@ use crate::{
         input_text,
         loaders::new_loader,
     },
+    telemetry::{WorkSource, work_label::WorkLabel},
 };
 
 /// Where GraphiQL's scripts and styles come from unless `--graphiql-assets-url` says
@@ -161,6 +162,7 @@ type Peer = Option<Extension<ConnectInfo<SocketAddr>>>;
 pub async fn get_graphql(
     State(state): State<HttpState>,
     peer: Peer,
+    label: Option<Extension<WorkLabel>>,
     headers: HeaderMap,
     request: Result<GraphQLRequest<Rejection>, Rejection>,
 ) -> Response {
@@ -180,7 +182,7 @@ pub async fn get_graphql(
         return response;
     }
     match request {
-        Ok(request) => execute(state, peer, headers, request.into_inner(), true).await,
+        Ok(request) => execute(state, peer, label, headers, request.into_inner(), true).await,
         Err(rejection) => rejection.into_response(),
     }
 }
@@ -189,11 +191,12 @@ pub async fn get_graphql(
 pub async fn post_graphql(
     State(state): State<HttpState>,
     peer: Peer,
+    label: Option<Extension<WorkLabel>>,
     headers: HeaderMap,
     request: Result<GraphQLRequest<Rejection>, Rejection>,
 ) -> Response {
     match request {
-        Ok(request) => execute(state, peer, headers, request.into_inner(), false).await,
+        Ok(request) => execute(state, peer, label, headers, request.into_inner(), false).await,
         Err(rejection) => rejection.into_response(),
     }
 }
@@ -276,7 +279,7 @@ fn code_uncoded_errors(response: &mut async_graphql::Response, syntax_error: boo
 }
 
 /// The token from `Authorization: Bearer …` or `Coder-Session-Token: …`, if any.
-fn presented_token(headers: &HeaderMap) -> Option<&str> {
+pub(super) fn presented_token(headers: &HeaderMap) -> Option<&str> {
     if let Some(value) = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -314,6 +317,7 @@ fn request_origin(client: Option<std::net::IpAddr>, headers: &HeaderMap) -> Requ
 async fn execute(
     state: HttpState,
     peer: Peer,
+    label: Option<Extension<WorkLabel>>,
     headers: HeaderMap,
     mut request: async_graphql::Request,
     is_get: bool,
@@ -333,6 +337,13 @@ async fn execute(
     let operation_name = operation.as_ref().and_then(|(_, name)| name.clone());
     if let Some(name) = &operation_name {
         tracing::Span::current().record("operation", name.as_str());
+    }
+    // From here on the request's CPU shows under its operation, as its metrics do.
+    if let Some(Extension(label)) = &label {
+        let name = state
+            .metrics
+            .operation_label(Some(operation_name.as_deref().unwrap_or("anonymous")));
+        label.rename(WorkSource::Http, &name);
     }
     if is_get
         && operation

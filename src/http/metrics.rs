@@ -2,7 +2,7 @@
 //! operation name. Each application has its own registry (no global state), so tests can
 //! run many servers in one process.
 
-use crate::telemetry::{WorkSeconds, WorkSource};
+use crate::telemetry::{WorkSeconds, WorkSource, work_label::WorkLabel};
 use std::{
     collections::HashSet,
     sync::{Arc, Mutex},
@@ -113,7 +113,7 @@ impl Metrics {
         &self.registry
     }
 
-    fn operation_label(&self, name: Option<&str>) -> String {
+    pub(crate) fn operation_label(&self, name: Option<&str>) -> String {
         let Some(name) = name else {
             return String::new();
         };
@@ -130,14 +130,17 @@ impl Metrics {
 }
 
 /// Middleware: counts and times every request.
-pub async fn track(State(metrics): State<Metrics>, request: Request, next: Next) -> Response {
+pub async fn track(State(metrics): State<Metrics>, mut request: Request, next: Next) -> Response {
     let route = request
         .extensions()
         .get::<MatchedPath>()
         .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
     let method = request.method().as_str().to_owned();
+    // CPU profiles attribute the request to its route until GraphQL names its operation.
+    let label = WorkLabel::new(WorkSource::Http, &route);
+    request.extensions_mut().insert(label.clone());
     let start = Instant::now();
-    let response = next.run(request).await;
+    let response = label.wrap(next.run(request)).await;
     let operation = metrics.operation_label(
         response
             .extensions()

@@ -8,6 +8,7 @@ pub use graphql::GraphiqlPage;
 mod health;
 pub mod metrics;
 mod middleware;
+mod pprof;
 pub mod serve;
 mod web;
 
@@ -47,6 +48,7 @@ pub fn build_router(state: HttpState, limits: HttpLimits) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(metrics::render))
+        .route("/debug/pprof/profile", get(pprof::profile))
         .merge(web::routes())
         .fallback(web::not_found)
         .with_state(state.clone());

@@ -21,6 +21,7 @@ pub mod prebuilds;
 pub mod purge;
 pub mod stale_jobs;
 
+use crate::telemetry::{WorkSource, work_label::WorkLabel};
 use std::{collections::HashMap, sync::Arc, time::Duration};
 
 use chrono::{DateTime, Utc};
@@ -122,7 +123,11 @@ impl Scheduler {
             }
             let span = tracing::info_span!("job", source = "job", job = job.name());
             let started = std::time::Instant::now();
-            let outcome = self.run_locked(job.as_ref(), now).instrument(span).await;
+            let label = WorkLabel::new(WorkSource::Job, job.name());
+            let outcome = label
+                .wrap(self.run_locked(job.as_ref(), now))
+                .instrument(span)
+                .await;
             if let Some(metrics) = &self.metrics {
                 metrics.observe(job.name(), &outcome, started.elapsed().as_secs_f64());
             }

@@ -31,6 +31,7 @@ mod organizations;
 mod prebuild_permissions;
 mod prebuilds;
 mod prebuilds_settings;
+mod profiling;
 mod provisioners;
 mod quotas;
 mod role_escalation;

@@ -29,7 +29,14 @@ use tracing::Instrument;
 use uuid::Uuid;
 
 use super::JobEffects;
-use crate::{clock::Clock, entity::provisioner_job::JobStatus};
+use crate::{
+    clock::Clock,
+    entity::provisioner_job::JobStatus,
+    telemetry::{WorkSeconds, WorkSource, work_label::WorkLabel},
+};
+
+/// The built-in provisioners' name in logs, metrics and profiles.
+const JOB_NAME: &str = "provisioner";
 
 /// How often idle workers look for jobs queued by another replica.
 const POLL_INTERVAL: Duration = Duration::from_secs(1);
@@ -120,6 +127,7 @@ pub fn spawn(
     db: DatabaseConnection,
     clock: Arc<dyn Clock>,
     settings: DaemonSettings,
+    work: WorkSeconds,
     wakeup: Wakeup,
     effects: Arc<dyn JobEffects>,
     stop: CancellationToken,
@@ -138,10 +146,12 @@ pub fn spawn(
             effects: effects.clone(),
             stop: stop.clone(),
             name: format!("{prefix}-{n}"),
+            work: work.clone(),
         };
         let span =
-            tracing::info_span!("job", source = "job", job = "provisioner", worker = %worker.name);
-        set.spawn(worker.run().instrument(span));
+            tracing::info_span!("job", source = "job", job = JOB_NAME, worker = %worker.name);
+        let label = WorkLabel::new(WorkSource::Job, JOB_NAME);
+        set.spawn(label.wrap(worker.run()).instrument(span));
     }
     set
 }
@@ -155,6 +165,7 @@ struct Worker {
     effects: Arc<dyn JobEffects>,
     stop: CancellationToken,
     name: String,
+    work: WorkSeconds,
 }
 
 impl Worker {
@@ -163,7 +174,14 @@ impl Worker {
             if self.stop.is_cancelled() {
                 break;
             }
-            match super::acquire(&self.db, self.clock.now(), &self.name, None).await {
+            let started = std::time::Instant::now();
+            let acquired = super::acquire(&self.db, self.clock.now(), &self.name, None).await;
+            // Polls that find nothing are idle waiting, not work.
+            if matches!(acquired, Ok(Some(_))) {
+                self.work
+                    .add(WorkSource::Job, JOB_NAME, started.elapsed().as_secs_f64());
+            }
+            match acquired {
                 Ok(Some(job)) => {
                     self.wakeup.progress.send_modify(|p| p.taken += 1);
                     self.work(job.id).await;
@@ -227,7 +245,8 @@ impl Worker {
     }
 
     async fn complete(&self, id: Uuid) {
-        if let Err(err) = super::complete(
+        let started = std::time::Instant::now();
+        let completed = super::complete(
             &self.db,
             self.clock.now(),
             id,
@@ -235,8 +254,10 @@ impl Worker {
             Ok(()),
             self.effects.as_ref(),
         )
-        .await
-        {
+        .await;
+        self.work
+            .add(WorkSource::Job, JOB_NAME, started.elapsed().as_secs_f64());
+        if let Err(err) = completed {
             tracing::error!(job.id = %id, error = %err, "completing a job failed");
         }
     }

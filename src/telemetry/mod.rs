@@ -1,6 +1,9 @@
 //! Tracing setup. Every unit of work runs in a span that says where it came from:
 //! `source = "http"` with the request id and GraphQL operation, or a background job's name.
 
+pub mod cpu_profile;
+pub mod work_label;
+
 use tracing_subscriber::{EnvFilter, fmt, layer::SubscriberExt, util::SubscriberInitExt};
 
 use crate::config::{LogConfig, LogFormat};
@@ -26,7 +29,7 @@ pub fn init(config: &LogConfig) {
 }
 
 /// Where a unit of work came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum WorkSource {
     /// An HTTP request; its name is the GraphQL operation (or the route).
     Http,
@@ -35,7 +38,8 @@ pub enum WorkSource {
 }
 
 impl WorkSource {
-    fn as_str(self) -> &'static str {
+    /// The label value: `http` or `job`.
+    pub fn as_str(self) -> &'static str {
         match self {
             Self::Http => "http",
             Self::Job => "job",
