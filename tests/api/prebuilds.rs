@@ -959,4 +959,18 @@ async fn the_built_in_provisioner_makes_prebuilds_claimable() {
         counts(&app, &token, &version, "warm").await,
         json!({ "desired": 2, "running": 2, "eligible": 2, "starting": 0, "deleting": 0 })
     );
+    // The provisioners' work is counted as a job's, apart from the requests'.
+    let metrics = app.metrics_text().await;
+    let provisioner_seconds = metrics
+        .lines()
+        .find(|line| {
+            line.starts_with("devplane_work_seconds_total{")
+                && line.contains(r#"name="provisioner""#)
+                && line.contains(r#"source="job""#)
+        })
+        .and_then(|line| line.rsplit(' ').next()?.parse::<f64>().ok());
+    assert!(
+        provisioner_seconds.is_some_and(|seconds| seconds > 0.0),
+        "{metrics}"
+    );
 }
