@@ -61,9 +61,6 @@ pub enum StartError {
     Demo(#[from] crate::demo::DemoError),
 }
 
-/// How often the scheduler looks for due jobs (each job has its own interval).
-const SCHEDULER_TICK: std::time::Duration = std::time::Duration::from_secs(10);
-
 /// A server that is bound and ready to serve.
 pub struct Application {
     scheduler: SchedulerHandle,
@@ -72,6 +69,8 @@ pub struct Application {
     provisioners: DaemonSettings,
     /// Where the built-in provisioners add the time their jobs take.
     provisioner_work: crate::telemetry::WorkSeconds,
+    /// How often the scheduler wakes.
+    scheduler_tick: std::time::Duration,
     /// What the built-in provisioners' successful builds do (whether they simulate agents).
     build_completion: BuildCompletion,
     listener: TcpListener,
@@ -213,6 +212,7 @@ impl Application {
                 heartbeat: daemon::heartbeat_interval(config.provisioner_job_stale_after),
             },
             provisioner_work,
+            scheduler_tick: config.scheduler_tick,
             build_completion: BuildCompletion {
                 simulate_agents: config.provisioner_simulate_agents,
             },
@@ -293,7 +293,7 @@ impl Application {
         );
         let scheduler =
             self.scheduler
-                .spawn(self.state.clock.clone(), SCHEDULER_TICK, stop.clone());
+                .spawn(self.state.clock.clone(), self.scheduler_tick, stop.clone());
         http::serve::serve(self.listener, self.router, self.serve, shutdown).await;
         // Let the background work finish what it is doing, then close the pool.
         stop.cancel();

@@ -377,6 +377,10 @@ pub struct ServerConfig {
     /// scheduler's `entitlements-refresh` job.
     #[arg(long, env = "DEVPLANE_ENTITLEMENTS_REFRESH_INTERVAL", default_value = "10m", value_parser = humantime::parse_duration)]
     pub entitlements_refresh_interval: Duration,
+    /// How often the scheduler wakes to run the background jobs that are due; no job runs
+    /// more often than this, whatever its own interval.
+    #[arg(long, env = "DEVPLANE_SCHEDULER_TICK", default_value = "10s", value_parser = parse_positive_duration)]
+    pub scheduler_tick: Duration,
     /// How often the lifecycle executor looks for workspaces to start, stop, mark dormant or
     /// delete; `0` turns it off in this server.
     #[arg(long, env = "DEVPLANE_AUTOBUILD_POLL_INTERVAL", default_value = "1m", value_parser = humantime::parse_duration)]

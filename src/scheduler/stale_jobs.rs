@@ -34,9 +34,12 @@ impl Job for StaleJobsJob {
         "provisioner-stale-jobs"
     }
 
-    /// Often enough that a dead provisioner's job ends within a minute of going stale.
+    /// Often enough that a dead provisioner's job ends soon after going stale: every minute,
+    /// or every half of a shorter staleness threshold.
     fn interval(&self) -> chrono::Duration {
-        chrono::Duration::minutes(1)
+        let half =
+            chrono::Duration::from_std(self.stale_after / 2).unwrap_or(chrono::Duration::MAX);
+        half.min(chrono::Duration::minutes(1))
     }
 
     async fn run(&self, db: &DatabaseConnection, now: DateTime<Utc>) -> Result<(), JobError> {
@@ -55,5 +58,38 @@ impl Job for StaleJobsJob {
         }
         self.ended.inc_by(ended.len() as u64);
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn job(stale_after: std::time::Duration) -> StaleJobsJob {
+        StaleJobsJob {
+            stale_after,
+            ended: prometheus::IntCounter::new("t", "t").expect("counter"),
+        }
+    }
+
+    #[test]
+    fn checks_every_minute_or_every_half_threshold() {
+        use std::time::Duration;
+        assert_eq!(
+            job(Duration::from_secs(300)).interval(),
+            chrono::Duration::minutes(1)
+        );
+        assert_eq!(
+            job(Duration::from_secs(120)).interval(),
+            chrono::Duration::minutes(1)
+        );
+        assert_eq!(
+            job(Duration::from_secs(60)).interval(),
+            chrono::Duration::seconds(30)
+        );
+        assert_eq!(
+            job(Duration::from_secs(3)).interval(),
+            chrono::Duration::milliseconds(1500)
+        );
     }
 }

@@ -453,6 +453,17 @@ impl TestApp {
         .data();
     }
 
+    /// The keys file (`--license-keys-file`) that trusts this server's license key, for
+    /// server processes started beside it.
+    pub fn license_keys_json(&self) -> String {
+        devplane::domain::license::LicenseKeys::from_public_keys([(
+            "test-key",
+            self.license_public,
+        )])
+        .expect("keys")
+        .to_json()
+    }
+
     /// Signs license claims with the key the server trusts.
     pub fn sign_license(&self, claims: &Value) -> String {
         devplane::domain::license::sign_license_payload(claims, "test-key", &self.license_secret)

@@ -34,6 +34,7 @@ mod prebuilds_settings;
 mod profiling;
 mod provisioners;
 mod quotas;
+mod replicas;
 mod role_escalation;
 mod schema_sdl;
 mod slow_clients;
