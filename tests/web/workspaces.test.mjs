@@ -123,7 +123,7 @@ test("a template and a workspace are created, updated and stopped through the UI
   await screenshot(page, "workspaces-empty");
 
   // Templates: the create form is open while there are none. A broken source first.
-  await page.getByRole("link", { name: "Templates", exact: true }).click();
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Templates" }).click();
   await page.getByText("No templates yet.").waitFor();
   await page.getByLabel("Name", { exact: true }).fill("docker");
   await page.getByLabel("Display name").fill("Docker");
@@ -190,7 +190,7 @@ test("a template and a workspace are created, updated and stopped through the UI
 
   // The workspace page follows the build until it runs.
   await page.waitForURL(/#\/workspaces\/[0-9a-f-]{36}$/);
-  await page.getByRole("heading", { name: "dev", exact: true }).waitFor();
+  await page.getByRole("heading", { name: /^dev\b/ }).waitFor();
   await page.locator(".ws-status").getByText("Running").waitFor();
   assert.match(await page.getByRole("list", { name: "Build log" }).textContent(), /Build #1 \(start on v1\) queued by admin.*Finished in/s);
   assert.match(await page.locator(".ws-agents").textContent(), /main\s*ready/);
@@ -225,7 +225,7 @@ test("a template and a workspace are created, updated and stopped through the UI
   assert.match(await versions.first().textContent(), /v2\s*active\s*Default region us/);
   assert.equal(await page.getByRole("table", { name: "Parameters" }).locator("tbody tr").first().locator("td").nth(2).textContent(), "us");
 
-  await page.getByRole("link", { name: "Workspaces", exact: true }).click();
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Workspaces" }).click();
   const row = page.locator("tbody tr", { has: page.getByRole("link", { name: "dev", exact: true }) });
   await row.getByText("outdated").waitFor();
   assert.match(await row.textContent(), /Running.*Docker.*v1\s*outdated.*07:30 Mon–Fri \(Europe\/Paris\)/s);
@@ -251,12 +251,25 @@ test("a template and a workspace are created, updated and stopped through the UI
 
   // The same pages on a phone.
   const phone = await newPage(browser, { viewport: { width: 390, height: 844 } });
-  await signedIn(phone, server, token, page.url().split("#")[1]);
+  await signedIn(phone, server, token, "/workspaces");
+  // signedIn's first load may still be redirecting when it sets the token; wait for the
+  // signed-in shell before going to the workspace.
+  await phone.locator("#account .who").waitFor();
+  await phone.goto(page.url());
   await phone.locator(".ws-status").getByText("Stopped").waitFor();
   await screenshot(phone, "workspace-phone");
   await phone.goto(`${server.url}/#/workspaces`);
   await phone.locator("tbody tr", { hasText: "dev" }).first().waitFor();
   await screenshot(phone, "workspaces-phone");
+
+  // Deleting from the list asks first, then the row goes once the delete build is done.
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Workspaces" }).click();
+  page.once("dialog", (dialog) => {
+    assert.equal(dialog.message(), 'Delete workspace "dev"? Its resources are destroyed.');
+    dialog.accept();
+  });
+  await page.getByRole("button", { name: "Delete dev" }).click();
+  await page.getByText("No workspaces yet.").waitFor();
 
   assert.deepEqual(page.pageErrors, []);
   assert.deepEqual(phone.pageErrors, []);

@@ -112,3 +112,10 @@ export function describeSchedule(schedule) {
 }
 
 export { DAY_NAMES };
+
+/** The "outdated" badge, saying which version is the active one. */
+export function outdatedPill(workspace) {
+  const badge = pill("outdated", "warning");
+  badge.title = `The template's active version is ${workspace.template.activeVersion?.name || "newer"}; update to move to it.`;
+  return badge;
+}

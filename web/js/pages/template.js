@@ -67,6 +67,7 @@ function versionTable(t, shown) {
       ? h("span", { class: "muted", "aria-current": "true", text: "Shown below" })
       : h("a", { href: `#/templates/${t.id}?version=${v.id}`, "aria-label": `Show version ${v.name}`, text: "Show" })) },
   ], t.versions, { empty: "No versions.", caption: "Versions" });
+  wrap.classList.add("ws-quiet-caption");
   wrap.querySelector("table").classList.add("tpl-versions");
   // Marks the active version's row so it stands out in the list.
   t.versions.forEach((v, i) => v.id === t.activeVersionId && wrap.querySelectorAll("tbody tr")[i]?.classList.add("tpl-active"));
@@ -77,28 +78,34 @@ function versionDetails(v, isActive) {
   return h("section", { "aria-labelledby": "tpl-version-title" },
     h("h2", { id: "tpl-version-title" }, `Version ${v.name} `, isActive ? pill("active", "success") : null),
     h("h3", { text: "Parameters" }),
-    table([
+    quiet(table([
       { label: "Parameter", cell: (p) => [h("strong", { text: p.displayName || p.name }), " ", h("code", { class: "muted", text: p.name }),
         p.description ? h("div", { class: "muted", text: p.description }) : null] },
       { label: "Type", cell: (p) => h("code", { text: p.type }) },
       { label: "Default", cell: (p) => (p.defaultValue === null ? pill("required", "warning") : p.defaultValue === "" ? "(empty)" : p.defaultValue) },
       { label: "Rules", cell: rules },
       { label: "Flags", cell: (p) => [p.mutable ? "mutable" : "immutable", p.ephemeral ? ", ephemeral" : ""].join("") },
-    ], v.parameters, { empty: "This version has no parameters.", caption: "Parameters" }),
+    ], v.parameters, { empty: "This version has no parameters.", caption: "Parameters" })),
     h("h3", { text: "Presets" }),
-    table([
+    quiet(table([
       { label: "Preset", cell: (p) => h("strong", { text: p.name }) },
       { label: "Values", cell: (p) => h("ul", { class: "tpl-values" }, p.parameters.map((x) => h("li", {}, h("code", { text: x.name }), ` = ${x.value}`))) },
       { label: "Prebuilds", cell: (p) => (p.desiredInstances === null ? "None" : `${p.desiredInstances} instance${p.desiredInstances === 1 ? "" : "s"}`) },
       { label: "Schedules", cell: (p) => (p.schedules.length
-        ? h("ul", { class: "tpl-values" }, p.schedules.map((s) => h("li", {}, `${describeCron(s.cron)}: ${s.instances} `, h("code", { class: "muted", text: s.cron }))),
+        ? h("ul", { class: "tpl-values" }, p.schedules.map((s) => h("li", {}, `${describeCron(s.cron)}: ${s.instances} instance${s.instances === 1 ? "" : "s"} `, h("code", { class: "muted", text: s.cron }))),
           h("li", { class: "muted", text: `Time zone ${p.schedulingTimezone || "UTC"}` }))
         : "—") },
       { label: "Expire after", cell: (p) => (p.ttlSeconds ? formatDuration(p.ttlSeconds * 1000) : "Never") },
       { label: "Status", cell: (p) => (p.prebuilds === null ? "—" : [
         p.prebuildStatus === "HARD_LIMITED" ? pill("hard limited", "error") : pill("healthy", "success"),
         h("div", { class: "muted", text: `${p.prebuilds.desired} desired, ${p.prebuilds.running} running, ${p.prebuilds.eligible} ready` })]) },
-    ], v.presets, { empty: "This version has no presets.", caption: "Presets" }));
+    ], v.presets, { empty: "This version has no presets.", caption: "Presets" })));
+}
+
+// The heading above a table already names it; its caption stays for screen readers only.
+function quiet(wrap) {
+  wrap.classList.add("ws-quiet-caption");
+  return wrap;
 }
 
 function rules(p) {

@@ -30,9 +30,12 @@ export async function render(view, ctx) {
   ].filter(Boolean);
 
   const create = createForm(organizations, ctx);
+  const list = table(columns, templates, { empty: "No templates yet. Create one below from a main.tf.", caption: "Templates" });
+  // The page heading names the table; the caption is for screen readers.
+  list.classList.add("ws-quiet-caption");
   view.replaceChildren(
     pageHeader("Templates"),
-    table(columns, templates, { empty: "No templates yet. Create one below from a main.tf.", caption: "Templates" }),
+    list,
     h("details", { class: "card tpl-create", open: templates.length === 0 },
       h("summary", { text: "Create template" }), create));
 }

@@ -2,8 +2,8 @@
 // it runs), its agents and parameters, and the autostop (TTL) and autostart settings.
 
 import { gql } from "../api.js";
-import { h, busy, errorBox, pageHeader, formatDateTime, formatDuration, poll, pill } from "../ui.js";
-import { TRANSITIONAL, statusPill, actionsFor, describeSchedule, WORKSPACE_FIELDS } from "../workspace-actions.js";
+import { h, busy, errorBox, formatDateTime, formatTime, formatDuration, poll, pill } from "../ui.js";
+import { TRANSITIONAL, statusPill, actionsFor, describeSchedule, outdatedPill, WORKSPACE_FIELDS } from "../workspace-actions.js";
 import { ttlForm, autostartForm } from "../workspace-schedule.js";
 
 export const title = "Workspace";
@@ -34,15 +34,17 @@ export async function render(view, ctx) {
       autostartForm(workspace, { onSaved: refresh })));
 
   function draw() {
-    header.replaceChildren(pageHeader(workspace.name, ...actionButtons()));
+    header.replaceChildren(h("div", { class: "page-header" },
+      h("h1", {}, workspace.name, " ", h("span", { class: "ws-status" }, statusPill(workspace.status))),
+      h("div", { class: "actions" }, actionButtons())));
     summary.replaceChildren(summaryCard(workspace));
-    build.replaceChildren(...buildSection(workspace.latestBuild));
+    // Sections are lists of nodes with gaps (null) where a part does not apply.
+    build.replaceChildren(...buildSection(workspace.latestBuild).filter(Boolean));
     agents.replaceChildren(...agentSection(workspace));
   }
 
   function actionButtons() {
     return [
-      h("span", { class: "ws-status", "aria-label": `Status: ${workspace.status}` }, statusPill(workspace.status)),
       ...actionsFor(workspace).map((action) => h("button", {
         type: "button",
         class: action.tone === "danger" ? "danger" : action.key === "start" || action.key === "update" ? "" : "secondary",
@@ -94,7 +96,7 @@ export async function render(view, ctx) {
 
 function summaryCard(w) {
   const version = [w.latestBuild.templateVersion.name, " ",
-    w.outdated ? pill("outdated", "warning") : null,
+    w.outdated ? outdatedPill(w) : null,
     w.outdated ? h("span", { class: "muted", text: ` (active: ${w.template.activeVersion?.name})` }) : null];
   const facts = [
     ["Owner", w.owner.name ? `${w.owner.name} (${w.owner.username})` : w.owner.username],
@@ -138,7 +140,7 @@ function buildSection(b) {
     running ? h("p", { class: "muted", role: "status", text: job.status === "PENDING" ? "Waiting for a provisioner…" : "The provisioner is applying the build…" }) : null,
     job.error ? h("div", { class: "alert error", role: "alert" }, h("strong", { text: "The build failed: " }), job.error) : null,
     h("ol", { class: "ws-log", "aria-label": "Build log" }, log.map(([at, line]) =>
-      h("li", {}, h("time", { datetime: at, text: formatDateTime(at) }), h("span", { text: line })))),
+      h("li", {}, h("time", { datetime: at, title: formatDateTime(at), text: formatTime(at) }), h("span", { text: line })))),
     b.parameters.length
       ? h("details", { class: "ws-build-params" }, h("summary", { text: `Parameters (${b.parameters.length})` }),
         h("dl", { class: "ws-facts" }, b.parameters.map((p) => h("div", {}, h("dt", {}, h("code", { text: p.name })), h("dd", { text: p.value === "" ? "(empty)" : p.value })))))

@@ -3,8 +3,8 @@
 // workspace is building, the list refreshes itself until every build has settled.
 
 import { gql } from "../api.js";
-import { h, busy, errorBox, table, pageHeader, formatDateTime, poll, pill } from "../ui.js";
-import { WORKSPACE_FIELDS, TRANSITIONAL, statusPill, actionsFor, describeSchedule } from "../workspace-actions.js";
+import { h, busy, errorBox, table, pageHeader, formatDateTime, poll } from "../ui.js";
+import { WORKSPACE_FIELDS, TRANSITIONAL, statusPill, actionsFor, describeSchedule, outdatedPill } from "../workspace-actions.js";
 
 export const title = "Workspaces";
 
@@ -56,9 +56,9 @@ export async function render(view, ctx) {
 
   function draw(workspaces) {
     const focused = document.activeElement?.dataset?.action;
-    listArea.replaceChildren(
-      table(columns(), workspaces, { empty: filter ? "No workspace matches this search." : emptyText(), caption: "Workspaces" }),
-      pager(workspaces.length));
+    const list = table(columns(), workspaces, { empty: filter ? "No workspace matches this search." : emptyText(), caption: "Workspaces" });
+    list.classList.add("ws-quiet-caption");
+    listArea.replaceChildren(list, pager(workspaces.length) || "");
     if (focused) listArea.querySelector(`[data-action="${CSS.escape(focused)}"]`)?.focus();
   }
 
@@ -69,7 +69,7 @@ export async function render(view, ctx) {
       { label: "Status", cell: (w) => statusPill(w.status) },
       { label: "Template", cell: (w) => h("a", { href: `#/templates/${w.template.id}`, text: w.template.displayName || w.template.name }) },
       { label: "Version", cell: (w) => [w.latestBuild.templateVersion.name, " ",
-        w.outdated ? pill("outdated", "warning") : null] },
+        w.outdated ? outdatedPill(w) : null] },
       { label: "Deadline", cell: (w) => (w.deadline ? formatDateTime(w.deadline) : h("span", { class: "muted", text: "—" })) },
       { label: "Autostart", cell: (w) => describeSchedule(w.autostartSchedule) },
       { label: "Actions", class: "ws-actions-cell", cell: rowActions },
@@ -81,7 +81,8 @@ export async function render(view, ctx) {
     return h("div", { class: "ws-row-actions" },
       actionsFor(w).map((action) => h("button", {
         type: "button",
-        class: action.tone === "danger" ? "secondary ws-danger" : "secondary",
+        // Update is what an outdated row asks for, so it stands out.
+        class: action.tone === "danger" ? "secondary ws-danger" : action.key === "update" ? "" : "secondary",
         dataset: { action: `${w.id}:${action.key}` },
         "aria-label": `${action.label} ${w.name}`,
         text: action.label,
