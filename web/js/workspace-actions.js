@@ -57,6 +57,11 @@ const ACTIONS = [
     run: (w) => gql(`mutation UpdateWorkspace($input: UpdateWorkspaceInput!) { updateWorkspace(input: $input) { upToDate } }`, { input: { id: w.id } }),
   },
   {
+    key: "cancel", label: "Cancel build",
+    applies: (w) => ["PENDING", "RUNNING"].includes(w.latestBuild.job.status),
+    run: (w) => gql(`mutation CancelWorkspaceBuild($id: UUID!) { cancelWorkspaceBuild(id: $id) { id } }`, { id: w.latestBuild.id }),
+  },
+  {
     key: "delete", label: "Delete", tone: "danger",
     applies: (w) => !TRANSITIONAL.has(w.status) && w.status !== "DELETED",
     confirm: (w) => `Delete workspace "${w.name}"? Its resources are destroyed.`,

@@ -71,7 +71,7 @@ export async function render(view, ctx) {
   function follow() {
     following ||= poll(async () => {
       await refresh();
-      return !TRANSITIONAL.has(workspace.status);
+      return !TRANSITIONAL.has(workspace.status) || !view.contains(build);
     }, { ms: 700, signal: ctx.signal }).finally(() => (following = null));
     return following;
   }
@@ -83,7 +83,16 @@ export async function render(view, ctx) {
       workspace = next;
       draw();
     } catch (error) {
-      if (!ctx.signal.aborted) actionError.replaceChildren(errorBox(error));
+      if (ctx.signal.aborted) return;
+      if (error.code === "NOT_FOUND" && workspace.latestBuild.transition === "DELETE") {
+        // The delete build finished: the workspace is gone, so the page says so.
+        view.replaceChildren(
+          h("h1", { text: workspace.name }),
+          h("p", { class: "alert info", role: "status", text: `Workspace “${workspace.name}” has been deleted.` }),
+          h("p", {}, h("a", { href: "#/workspaces", text: "Back to workspaces" })));
+        return;
+      }
+      actionError.replaceChildren(errorBox(error));
     }
   }
 
