@@ -26,7 +26,8 @@ export async function render(view, ctx) {
   const active = template.versions.find((v) => v.id === template.activeVersionId);
   const shown = template.versions.find((v) => v.id === ctx.query.get("version")) || active || template.versions[0];
 
-  view.replaceChildren(
+  // replaceChildren would print a null; a wrapper built by h() skips it.
+  view.replaceChildren(h("div", {},
     h("p", { class: "ws-breadcrumb" }, h("a", { href: "#/templates", text: "Templates" }), " / ", label),
     pageHeader(label, active ? h("a", { class: "ws-button", href: `#/workspaces/new?template=${template.id}`, text: "Create workspace" }) : null),
     template.description ? h("p", { class: "muted", text: template.description }) : null,
@@ -34,7 +35,7 @@ export async function render(view, ctx) {
     h("h2", { text: "Versions" }),
     versionTable(template, shown),
     uploadForm(template, ctx),
-    shown ? versionDetails(shown, shown.id === template.activeVersionId) : null);
+    shown ? versionDetails(shown, shown.id === template.activeVersionId) : null));
 }
 
 function settings(t, active) {
@@ -96,9 +97,9 @@ function versionDetails(v, isActive) {
           h("li", { class: "muted", text: `Time zone ${p.schedulingTimezone || "UTC"}` }))
         : "—") },
       { label: "Expire after", cell: (p) => (p.ttlSeconds ? formatDuration(p.ttlSeconds * 1000) : "Never") },
-      { label: "Status", cell: (p) => (p.prebuilds === null ? "—" : [
+      { label: "Status", cell: (p) => (p.prebuilds === null ? "—" : h("div", {},
         p.prebuildStatus === "HARD_LIMITED" ? pill("hard limited", "error") : pill("healthy", "success"),
-        h("div", { class: "muted", text: `${p.prebuilds.desired} desired, ${p.prebuilds.running} running, ${p.prebuilds.eligible} ready` })]) },
+        h("div", { class: "muted", text: `${p.prebuilds.desired} desired, ${p.prebuilds.running} running, ${p.prebuilds.eligible} ready` }))) },
     ], v.presets, { empty: "This version has no presets.", caption: "Presets" })));
 }
 
