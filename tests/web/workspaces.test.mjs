@@ -1,7 +1,7 @@
 // Templates and workspaces through the UI: create a template (after seeing an import
 // error at its file and line), create a workspace from it (after a live validation
-// message), follow its build to running, upload a second version as a tar archive, update
-// the workspace onto it, edit its schedule, and stop it.
+
+
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
@@ -76,6 +76,21 @@ data "coder_workspace_preset" "small" {
 resource "coder_agent" "main" {
   os   = "linux"
   arch = "amd64"
+}
+`;
+
+// Version 2 adds a required parameter, which an update must ask for.
+const teamTf = `
+data "coder_parameter" "team" {
+  name         = "team"
+  display_name = "Team"
+  type         = "string"
+  mutable      = true
+  order        = 4
+  validation {
+    regex = "^[a-z]+$"
+    error = "lowercase letters only"
+  }
 }
 `;
 
@@ -217,7 +232,7 @@ test("a template and a workspace are created, updated and stopped through the UI
   await page.getByText("Upload a new version").click();
   await page.getByLabel("Message").fill("Default region us");
   await page.getByLabel("Upload a file").check();
-  await page.getByLabel("Source file (.tf or .tar)").setInputFiles({ name: "source.tar", mimeType: "application/x-tar", buffer: tarOf("main.tf", mainTf("us")) });
+  await page.getByLabel("Source file (.tf or .tar)").setInputFiles({ name: "source.tar", mimeType: "application/x-tar", buffer: tarOf("main.tf", mainTf("us") + teamTf) });
   await page.getByRole("button", { name: "Upload version" }).click();
   await page.waitForURL(/\?version=/);
   await page.getByRole("heading", { name: /Version v2/ }).waitFor();
@@ -231,16 +246,25 @@ test("a template and a workspace are created, updated and stopped through the UI
   assert.match(await row.textContent(), /Running.*Docker.*v1\s*outdated.*07:30 Mon–Fri \(Europe\/Paris\)/s);
   await screenshot(page, "workspaces");
 
-  // Update: the server stops it and starts it on v2; the page shows it through to running.
+  // Update: v2 needs a team, so the page asks for it (checked live), then the server stops
+  // the workspace and starts it on v2, and the page follows it through to running.
   await row.getByRole("link", { name: "dev", exact: true }).click();
   const update = page.getByRole("button", { name: "Update to v2" });
   await update.click();
+  await page.getByRole("heading", { name: "Update to v2", exact: true }).waitFor();
+  const team = page.getByLabel("Team (required)");
+  await team.fill("Ops");
+  await page.locator('[data-field="team"] .ws-diag').getByText('lowercase letters only (value "Ops" does not match "^[a-z]+$")').waitFor();
+  await team.fill("ops");
+  await page.getByRole("button", { name: "Update with these values" }).click();
   await page.locator(".ws-status").getByText("Running").waitFor();
   await page.getByRole("heading", { name: /Latest build #3/ }).waitFor();
   const facts = page.locator(".ws-facts").first();
   assert.match(await facts.textContent(), /Versionv2/);
   assert.equal(await facts.getByText("outdated").count(), 0);
   assert.equal(await update.count(), 0);
+  await page.getByText("Parameters (4)").click();
+  assert.match(await page.locator(".ws-build-params").textContent(), /region\s*eu.*cpu\s*4.*project\s*web.*team\s*ops/s);
 
   // Stop, and the page follows it to stopped.
   await page.getByRole("button", { name: "Stop", exact: true }).click();

@@ -6,8 +6,8 @@
 import { gql } from "./api.js";
 import { h, field, errorBox } from "./ui.js";
 
-const PREVIEW = `query PreviewParameters($version: UUID!, $values: [ParameterInput!]!) {
-  previewParameters(templateVersionId: $version, values: $values) { name value source diagnostics { summary detail } } }`;
+const PREVIEW = `query PreviewParameters($version: UUID!, $values: [ParameterInput!]!, $workspace: UUID) {
+  previewParameters(templateVersionId: $version, values: $values, workspaceId: $workspace) { name value source diagnostics { summary detail } } }`;
 
 /** Parameter fields selected by the pages that build them. */
 export const PARAMETER_FIELDS = `name displayName description type formType defaultValue required mutable ephemeral order
@@ -16,8 +16,10 @@ export const PARAMETER_FIELDS = `name displayName description type formType defa
 /**
  * Builds the fields for `parameters` of version `versionId`. Returns `{ node, values(),
  * applyPreset(preset|null), revealAll() }`: `values()` is the ParameterInput list to send.
+ * With `workspaceId`, the server checks the values against that workspace's latest build
+ * (immutable and monotonic parameters).
  */
-export function parameterForm(versionId, parameters, { signal } = {}) {
+export function parameterForm(versionId, parameters, { signal, workspaceId = null } = {}) {
   const controls = parameters.map(parameterControl);
   const status = h("div", { class: "ws-preview-status" });
   let touchedAll = false;
@@ -36,7 +38,7 @@ export function parameterForm(versionId, parameters, { signal } = {}) {
     const mine = ++sequence;
     let previews;
     try {
-      ({ previewParameters: previews } = await gql(PREVIEW, { version: versionId, values: values() }));
+      ({ previewParameters: previews } = await gql(PREVIEW, { version: versionId, values: values(), workspace: workspaceId }));
     } catch (error) {
       if (mine === sequence && !signal?.aborted) status.replaceChildren(errorBox(error));
       return;

@@ -2,11 +2,15 @@
 // it runs), its agents and parameters, and the autostop (TTL) and autostart settings.
 
 import { gql } from "../api.js";
-import { h, busy, errorBox, formatDateTime, formatTime, formatDuration, poll, pill } from "../ui.js";
+import { h, busy, errorBox, onSubmit, formatDateTime, formatTime, formatDuration, poll, pill } from "../ui.js";
 import { TRANSITIONAL, statusPill, actionsFor, describeSchedule, outdatedPill, WORKSPACE_FIELDS } from "../workspace-actions.js";
 import { ttlForm, autostartForm } from "../workspace-schedule.js";
+import { parameterForm, PARAMETER_FIELDS } from "../parameter-form.js";
 
 export const title = "Workspace";
+
+const VERSION_PARAMETERS = `query UpdateParameters($id: UUID!) { templateVersion(id: $id) { id name parameters { ${PARAMETER_FIELDS} } } }`;
+const UPDATE_WITH = `mutation UpdateWorkspaceWith($input: UpdateWorkspaceInput!) { updateWorkspace(input: $input) { upToDate } }`;
 
 const WORKSPACE = `query Workspace($id: UUID!) { workspace(id: $id) { ${WORKSPACE_FIELDS}
   createdAt lastUsedAt maxDeadline deleted
@@ -60,10 +64,36 @@ export async function render(view, ctx) {
     try {
       await busy(button, () => action.run(workspace));
     } catch (error) {
-      actionError.replaceChildren(errorBox(error));
+      const missing = action.key === "update" && error.code === "BAD_USER_INPUT" && error.validations.length;
+      actionError.replaceChildren(missing ? await updateForm(error) : errorBox(error));
       return;
     }
     await follow();
+  }
+
+  // The active version asks for values this workspace has never given (a new required
+  // parameter, say): a form for just those, whose submit retries the update with them.
+  async function updateForm(error) {
+    const versionId = workspace.template.activeVersion.id;
+    const { templateVersion } = await gql(VERSION_PARAMETERS, { id: versionId });
+    const names = new Set(error.validations.map((v) => v.field));
+    const wanted = templateVersion.parameters.filter((p) => names.has(p.name));
+    if (!wanted.length) return errorBox(error);
+    const params = parameterForm(versionId, wanted, { signal: ctx.signal, workspaceId: workspace.id });
+    const form = h("form", { class: "card", "aria-labelledby": "ws-update-title", novalidate: true },
+      h("h2", { id: "ws-update-title", class: "ws-card-title", text: `Update to ${templateVersion.name}` }),
+      h("p", { text: `Version ${templateVersion.name} needs ${wanted.length === 1 ? "a value" : "values"} this workspace does not have yet.` }),
+      params.node,
+      h("div", { class: "actions" },
+        h("button", { type: "submit", text: "Update with these values" }),
+        h("button", { type: "button", class: "secondary", text: "Cancel", onclick: () => actionError.replaceChildren() })));
+    onSubmit(form, async () => {
+      await gql(UPDATE_WITH, { input: { id: workspace.id, parameters: params.values() } });
+      actionError.replaceChildren();
+      await follow();
+    });
+    params.revealAll();
+    return form;
   }
 
   // Reloads until the latest build settles; the page shows each step as it happens.
