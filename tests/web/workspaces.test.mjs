@@ -1,7 +1,8 @@
 // Templates and workspaces through the UI: create a template (after seeing an import
 // error at its file and line), create a workspace from it (after a live validation
-
-
+// message), follow its build to running, edit its schedule, upload a second version as a
+// tar archive with a new required parameter, update the workspace onto it (giving that
+// value), stop it and delete it.
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
