@@ -38,6 +38,8 @@ export async function render(view, ctx) {
       autostartForm(workspace, { onSaved: refresh })));
 
   function draw() {
+    // Polling redraws; the focused action button gets its focus back.
+    const focused = header.contains(document.activeElement) ? document.activeElement.dataset.action : null;
     header.replaceChildren(h("div", { class: "page-header" },
       h("h1", {}, workspace.name, " ", h("span", { class: "ws-status" }, statusPill(workspace.status))),
       h("div", { class: "actions" }, actionButtons())));
@@ -45,17 +47,17 @@ export async function render(view, ctx) {
     // Sections are lists of nodes with gaps (null) where a part does not apply.
     build.replaceChildren(...buildSection(workspace.latestBuild).filter(Boolean));
     agents.replaceChildren(...agentSection(workspace));
+    if (focused) header.querySelector(`[data-action="${focused}"]`)?.focus();
   }
 
   function actionButtons() {
-    return [
-      ...actionsFor(workspace).map((action) => h("button", {
-        type: "button",
-        class: action.tone === "danger" ? "danger" : action.key === "start" || action.key === "update" ? "" : "secondary",
-        text: action.key === "update" ? `Update to ${workspace.template.activeVersion?.name}` : action.label,
-        onclick: (event) => act(event.currentTarget, action),
-      })),
-    ];
+    return actionsFor(workspace).map((action) => h("button", {
+      type: "button",
+      class: action.tone === "danger" ? "danger" : action.key === "start" || action.key === "update" ? "" : "secondary",
+      dataset: { action: action.key },
+      text: action.key === "update" ? `Update to ${workspace.template.activeVersion?.name}` : action.label,
+      onclick: (event) => act(event.currentTarget, action),
+    }));
   }
 
   async function act(button, action) {
@@ -65,7 +67,7 @@ export async function render(view, ctx) {
       await busy(button, () => action.run(workspace));
     } catch (error) {
       const missing = action.key === "update" && error.code === "BAD_USER_INPUT" && error.validations.length;
-      actionError.replaceChildren(missing ? await updateForm(error) : errorBox(error));
+      actionError.replaceChildren(missing ? await updateForm(error).catch(() => errorBox(error)) : errorBox(error));
       return;
     }
     await follow();
@@ -110,8 +112,9 @@ export async function render(view, ctx) {
     try {
       const next = (await gql(WORKSPACE, { id })).workspace;
       if (ctx.signal.aborted) return;
+      const changed = JSON.stringify(next) !== JSON.stringify(workspace);
       workspace = next;
-      draw();
+      if (changed) draw();
     } catch (error) {
       if (ctx.signal.aborted) return;
       if (error.code === "NOT_FOUND" && workspace.latestBuild.transition === "DELETE") {
