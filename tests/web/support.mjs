@@ -136,9 +136,17 @@ export async function firstUser(server, { email = "admin@example.com", username 
   return data.createFirstUser.token;
 }
 
-/** Opens the UI signed in with `token`. */
+/**
+ * Opens the UI at `path` signed in with `token`. The token is in place before the page's
+ * own scripts run, so the first load never detours through the sign-in page.
+ */
 export async function signedIn(page, server, token, path = "/workspaces") {
-  await page.goto(`${server.url}/`);
-  await page.evaluate((value) => localStorage.setItem("devplane.token", value), token);
+  await page.addInitScript((value) => {
+    if (!sessionStorage.getItem("devplane.test.signed-in")) {
+      localStorage.setItem("devplane.token", value);
+      sessionStorage.setItem("devplane.test.signed-in", "1");
+    }
+  }, token);
   await page.goto(`${server.url}/#${path}`);
+  await page.locator("#account .who").waitFor();
 }
