@@ -10,6 +10,14 @@
 //! `DEVPLANE_BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres` for PostgreSQL.
 //! `DEVPLANE_BENCH_PRESETS_PER_TEMPLATE` changes the presets per template (default 100).
 
+// Shared with the connection-log benchmark, which uses all of them.
+#[allow(dead_code)]
+#[path = "connection_log/server.rs"]
+mod server;
+#[allow(dead_code)]
+#[path = "support/setup.rs"]
+mod setup;
+
 use std::{sync::Arc, time::Instant};
 
 use chrono::{Duration, Utc};
@@ -27,9 +35,8 @@ use devplane::{
         provisioner, workspace,
     },
 };
-use sea_orm::{ConnectionTrait, Database, TransactionTrait};
+use sea_orm::{ConnectionTrait, TransactionTrait};
 use serde_json::{Value, json};
-use uuid::Uuid;
 
 const TEMPLATES: usize = 10;
 const INSTANCES: usize = 5;
@@ -66,27 +73,9 @@ async fn run() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(100);
     let dir = tempfile::tempdir().expect("dir");
-    let (url, admin_url, name) = match std::env::var("DEVPLANE_BENCH_DATABASE_URL") {
-        Ok(admin) => {
-            let name = format!("devplane_bench_{}", Uuid::new_v4().simple());
-            let db = Database::connect(&admin).await.expect("connect");
-            db.execute_unprepared(&format!("CREATE DATABASE {name}"))
-                .await
-                .expect("create database");
-            let mut url = url::Url::parse(&admin).expect("url");
-            url.set_path(&name);
-            (url.to_string(), Some(admin), name)
-        }
-        Err(_) => (
-            format!("sqlite://{}/bench.db?mode=rwc", dir.path().display()),
-            None,
-            String::new(),
-        ),
-    };
-    let (secret, public) = license::generate_keypair();
-    let keys = license::LicenseKeys::from_public_keys([("bench", public)]).expect("keys");
-    let keys_file = dir.path().join("keys.json");
-    std::fs::write(&keys_file, keys.to_json()).expect("keys");
+    let database = setup::BenchDatabase::create().await;
+    let url = database.url.clone();
+    let (secret, keys_file) = setup::license_keys(dir.path());
     let keys_file = keys_file.display().to_string();
     let args = [
         "devplane",
@@ -114,7 +103,7 @@ async fn run() {
         .expect("server");
     let base = format!("http://{}", app.address());
     let db = app.state().db.clone();
-    let engine = if admin_url.is_some() {
+    let engine = if database.admin.is_some() {
         "PostgreSQL"
     } else {
         "SQLite"
@@ -279,12 +268,6 @@ async fn run() {
         snapshot_ms / raw_ms,
     );
 
-    if let Some(admin) = admin_url {
-        drop(db);
-        let admin = Database::connect(&admin).await.expect("connect");
-        admin
-            .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-            .await
-            .ok();
-    }
+    drop(db);
+    database.drop_database().await;
 }

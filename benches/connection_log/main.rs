@@ -28,7 +28,6 @@ use std::{sync::Arc, time::Duration};
 
 use base64::Engine;
 use chrono::{DateTime, Utc};
-use devplane::domain::license;
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection, Statement};
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -174,10 +173,7 @@ async fn run() {
         .unwrap_or(1_000_000);
     let database = BenchDatabase::create().await;
     let keys_dir = tempfile::tempdir().expect("dir");
-    let (secret, public) = license::generate_keypair();
-    let keys = license::LicenseKeys::from_public_keys([("bench", public)]).expect("keys");
-    let keys_file = keys_dir.path().join("keys.json");
-    std::fs::write(&keys_file, keys.to_json()).expect("keys");
+    let (secret, keys_file) = setup::license_keys(keys_dir.path());
 
     let capped = Server::start(&database.url, &keys_file, workloads::CAP).await;
     let (token, admin, agent_token, ingest_workspace) = prepare(&capped, &secret).await;

@@ -28,7 +28,6 @@ use std::{
 };
 
 use chrono::Utc;
-use devplane::domain::license;
 use sea_orm::{ConnectionTrait, Database, Statement};
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -178,10 +177,7 @@ async fn run() {
 
     let database = BenchDatabase::create().await;
     let keys_dir = tempfile::tempdir().expect("dir");
-    let (secret, public) = license::generate_keypair();
-    let keys = license::LicenseKeys::from_public_keys([("bench", public)]).expect("keys");
-    let keys_file = keys_dir.path().join("keys.json");
-    std::fs::write(&keys_file, keys.to_json()).expect("keys");
+    let (secret, keys_file) = setup::license_keys(keys_dir.path());
 
     let first = Server::start(&database.url, &keys_file, 2000).await;
     let (token, admin, agent_token, _workspace) = prepare(&first, &secret).await;

@@ -11,6 +11,16 @@ use uuid::Uuid;
 
 use crate::server::Server;
 
+/// A fresh license-signing key pair and a keys file in `dir` that trusts it (key id
+/// `bench`): the secret to sign licenses with, and the file's path.
+pub fn license_keys(dir: &std::path::Path) -> ([u8; 32], std::path::PathBuf) {
+    let (secret, public) = license::generate_keypair();
+    let keys = license::LicenseKeys::from_public_keys([("bench", public)]).expect("keys");
+    let keys_file = dir.join("keys.json");
+    std::fs::write(&keys_file, keys.to_json()).expect("keys");
+    (secret, keys_file)
+}
+
 /// A database for this run: a new PostgreSQL database, or a SQLite file.
 pub struct BenchDatabase {
     /// The URL the server and the floor connect to.
