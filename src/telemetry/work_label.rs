@@ -40,7 +40,9 @@ thread_local! {
 
 #[derive(Default)]
 struct Registry {
-    ids: HashMap<(WorkSource, String), u32>,
+    /// Ids by name, one map per source (looked up by `&str`, so a known label allocates
+    /// nothing: this runs on every request).
+    ids: [HashMap<String, u32>; 2],
     labels: Vec<(WorkSource, String)>,
 }
 
@@ -49,10 +51,18 @@ fn registry() -> &'static Mutex<Registry> {
     REGISTRY.get_or_init(Mutex::default)
 }
 
+fn source_index(source: WorkSource) -> usize {
+    match source {
+        WorkSource::Http => 0,
+        WorkSource::Job => 1,
+    }
+}
+
 /// The id of `(source, name)`, assigned on first use (ids start at 1).
 fn intern(source: WorkSource, name: &str) -> u32 {
     let mut registry = registry().lock().unwrap_or_else(|p| p.into_inner());
-    if let Some(id) = registry.ids.get(&(source, name.to_owned())) {
+    let index = source_index(source);
+    if let Some(id) = registry.ids[index].get(name) {
         return *id;
     }
     let name = if registry.labels.len() >= MAX_LABELS {
@@ -60,12 +70,12 @@ fn intern(source: WorkSource, name: &str) -> u32 {
     } else {
         name
     };
-    if let Some(id) = registry.ids.get(&(source, name.to_owned())) {
+    if let Some(id) = registry.ids[index].get(name) {
         return *id;
     }
     registry.labels.push((source, name.to_owned()));
     let id = u32::try_from(registry.labels.len()).unwrap_or(u32::MAX);
-    registry.ids.insert((source, name.to_owned()), id);
+    registry.ids[index].insert(name.to_owned(), id);
     id
 }
 
