@@ -302,3 +302,23 @@ export function userLabel(user) {
 export function subtitle(text) {
   return h("p", { class: "subtitle", text });
 }
+
+/**
+ * Replaces `element`'s children the way h() adds them: arrays flattened, null and false
+ * skipped (a bare replaceChildren() would print them as "null" or "[object …]").
+ */
+export function fill(element, ...children) {
+  element.replaceChildren();
+  append(element, children);
+  return element;
+}
+
+/**
+ * table() whose caption names the table for assistive technology (and for tests'
+ * getByRole("table", { name })) without repeating a heading the page already shows.
+ */
+export function namedTable(columns, rows, options = {}) {
+  const wrap = table(columns, rows, options);
+  wrap.querySelector("caption")?.classList.add("visually-hidden");
+  return wrap;
+}

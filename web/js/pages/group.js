@@ -2,7 +2,7 @@
 // from the organization's members (or the prebuilds system user) and removed one by one.
 
 import { gql } from "../api.js";
-import { h, pageHeader, subtitle, field, onSubmit, table, pill, rowAction, userLabel } from "../ui.js";
+import { h, fill, namedTable, pageHeader, subtitle, field, onSubmit, pill, rowAction, userLabel } from "../ui.js";
 
 export const title = "Group";
 
@@ -25,14 +25,14 @@ export async function render(view, ctx) {
   const candidates = [...org.members.map((m) => m.user), PREBUILDS_USER].filter((u) => !inGroup.has(u.id));
   document.title = `${group.displayName || group.name} · devplane`;
 
-  view.replaceChildren(
+  fill(view, 
     h("p", { class: "breadcrumb" },
       h("a", { href: `#/groups?org=${encodeURIComponent(org.id)}`, text: `Groups of ${org.displayName || org.name}` }), " / ", group.displayName || group.name),
     pageHeader(group.displayName || group.name),
     subtitle(`Group ${group.name} in ${org.displayName || org.name}.`),
     h("div", { class: "two-columns" }, settingsForm(group, reload), addMemberForm(group, candidates, reload)),
     h("h2", { text: "Members" }),
-    table([
+    namedTable([
       { label: "Member", cell: (u) => [h("strong", { text: userLabel(u) }), u.isSystem ? [" ", pill("System", "neutral")] : null, u.email ? h("div", { class: "muted", text: u.email }) : null] },
       { label: "Status", cell: (u) => (u.status === "ACTIVE" ? pill("Active", "success") : pill(u.status.toLowerCase(), "warning")) },
       { label: "", class: "row-actions", cell: (u) => removeButton(group, u, reload) },

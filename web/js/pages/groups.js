@@ -2,14 +2,14 @@
 // allowance, and a form to create one. Without `org`, the viewer's first organization.
 
 import { gql } from "../api.js";
-import { h, pageHeader, subtitle, field, onSubmit, table, formatNumber } from "../ui.js";
+import { h, fill, namedTable, pageHeader, subtitle, field, onSubmit, formatNumber } from "../ui.js";
 
 export const title = "Groups";
 
 export async function render(view, ctx) {
   const { organizations } = await gql(`query GroupOrganizations { organizations { id name displayName isDefault } }`);
   if (!organizations.length) {
-    view.replaceChildren(pageHeader("Groups"), h("p", { class: "empty-state", text: "You are not a member of any organization." }));
+    fill(view, pageHeader("Groups"), h("p", { class: "empty-state", text: "You are not a member of any organization." }));
     return;
   }
   const wanted = ctx.query.get("org");
@@ -18,11 +18,11 @@ export async function render(view, ctx) {
 
   const picker = h("select", { id: "group-org", onchange: () => ctx.navigate("/groups", { org: picker.value }) },
     organizations.map((o) => h("option", { value: o.id, selected: o.id === org.id, text: o.displayName || o.name })));
-  view.replaceChildren(
+  fill(view, 
     pageHeader("Groups", organizations.length > 1 ? h("div", { class: "inline-field" }, h("label", { for: "group-org", text: "Organization" }), picker) : null),
     subtitle(`Groups of ${org.displayName || org.name}. A member's workspace quota is the sum of the allowances of their groups.`),
     createForm(org.id, ctx),
-    table([
+    namedTable([
       { label: "Group", cell: (g) => [h("a", { href: `#/groups/${encodeURIComponent(g.id)}`, text: g.displayName || g.name }), g.displayName ? h("div", { class: "muted" }, h("code", { text: g.name })) : null] },
       { label: "Members", class: "num", cell: (g) => formatNumber(g.members.length) },
       { label: "Quota allowance", class: "num", cell: (g) => formatNumber(g.quotaAllowance) },

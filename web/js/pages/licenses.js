@@ -2,7 +2,7 @@
 // managed-agent allowance, the licenses behind that, and the upload of a new one.
 
 import { gql } from "../api.js";
-import { h, pageHeader, subtitle, field, onSubmit, table, pill, errorBox, rowAction, confirmInline, formatDateTime, formatNumber } from "../ui.js";
+import { h, fill, namedTable, pageHeader, subtitle, field, onSubmit, pill, errorBox, rowAction, confirmInline, formatDateTime, formatNumber } from "../ui.js";
 
 export const title = "Licenses";
 
@@ -27,7 +27,7 @@ export async function render(view, ctx) {
     if (await rowAction(refresh, refreshError, () => gql(`mutation Refresh { refreshEntitlements { refreshedAt } }`))) reload();
   });
 
-  view.replaceChildren(
+  fill(view, 
     pageHeader("Licenses", refresh),
     subtitle(entitlements.hasLicense
       ? `${entitlements.trial ? "A trial license is" : "Licenses are"} installed. Entitlements computed ${formatDateTime(entitlements.refreshedAt)}.`
@@ -104,7 +104,7 @@ function licenseStatus(claims, expiresAt) {
 }
 
 function licenseTable(licenses, reload) {
-  return table([
+  return namedTable([
     { label: "ID", cell: (l) => h("span", { title: l.uuid, text: `#${l.id}` }) },
     { label: "Plan", cell: (l) => [planName(l.claims), l.claims.trial ? [" ", pill("Trial", "info")] : null] },
     { label: "Users", cell: (l) => (l.claims.features?.user_limit ? formatNumber(l.claims.features.user_limit) : "—") },
@@ -162,7 +162,7 @@ function uploadForm(reload, open) {
 
 function featureTable(features) {
   const sorted = [...features].sort((a, b) => rank(a) - rank(b) || a.displayName.localeCompare(b.displayName));
-  return table([
+  return namedTable([
     { label: "Feature", cell: (f) => h("span", { title: f.name, text: f.displayName }) },
     { label: "Entitlement", cell: (f) => pill(...(ENTITLEMENT[f.entitlement] || [f.entitlement])) },
     { label: "Enabled", cell: (f) => (f.enabled ? "Yes" : "No") },

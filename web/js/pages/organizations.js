@@ -2,7 +2,7 @@
 // and, for one of them, its members with their organization roles.
 
 import { gql } from "../api.js";
-import { h, pageHeader, subtitle, field, onSubmit, table, pill, rowAction, confirmInline, checkboxes, ORGANIZATION_ROLES, roleLabel, userLabel, formatDateTime } from "../ui.js";
+import { h, fill, namedTable, pageHeader, subtitle, field, onSubmit, pill, rowAction, confirmInline, checkboxes, ORGANIZATION_ROLES, roleLabel, userLabel, formatDateTime } from "../ui.js";
 
 export const title = (ctx) => (ctx.query.get("org") ? "Organization members" : "Organizations");
 
@@ -11,11 +11,11 @@ export async function render(view, ctx) {
   if (orgId) return renderMembers(view, ctx, orgId);
   const { organizations } = await gql(`query Organizations { organizations { id name displayName description isDefault createdAt } }`);
   const reload = () => ctx.navigate("/organizations", null, { replace: true });
-  view.replaceChildren(
+  fill(view, 
     pageHeader("Organizations"),
     subtitle("Organizations own templates, workspaces and groups. Members see and use what their organization holds."),
     ctx.hasRole("OWNER") ? createForm(reload) : null,
-    table([
+    namedTable([
       { label: "Organization", cell: (o) => [h("strong", { text: o.displayName || o.name }), " ", o.isDefault ? pill("Default", "info") : null, h("div", { class: "muted" }, h("code", { text: o.name }))] },
       { label: "Description", cell: (o) => o.description || h("span", { class: "muted", text: "—" }) },
       { label: "Created", cell: (o) => formatDateTime(o.createdAt) },
@@ -49,12 +49,12 @@ async function renderMembers(view, ctx, orgId) {
   const reload = () => ctx.navigate("/organizations", { org: orgId }, { replace: true });
   const memberIds = new Set(organization.members.map((m) => m.userId));
   const candidates = (users || []).filter((u) => !memberIds.has(u.id));
-  view.replaceChildren(
+  fill(view, 
     h("p", { class: "breadcrumb" }, h("a", { href: "#/organizations", text: "Organizations" }), " / ", organization.displayName || organization.name),
     pageHeader(`${organization.displayName || organization.name} members`,
       h("a", { class: "button secondary", href: `#/groups?org=${encodeURIComponent(orgId)}`, text: "Groups" })),
     users ? addMemberForm(orgId, candidates, reload) : null,
-    table([
+    namedTable([
       { label: "Member", cell: (m) => [h("strong", { text: userLabel(m.user) }), h("div", { class: "muted", text: m.user.email })] },
       { label: "Roles", cell: (m) => m.roles.filter((r) => r !== "ORGANIZATION_MEMBER").map((r) => [pill(roleLabel(r), "info"), " "]).concat(m.roles.length <= 1 ? [h("span", { class: "muted", text: "Member" })] : []) },
       { label: "Joined", cell: (m) => formatDateTime(m.createdAt) },

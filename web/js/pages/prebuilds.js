@@ -3,7 +3,7 @@
 // pauses and resumes reconciliation for the whole deployment.
 
 import { gql } from "../api.js";
-import { h, pageHeader, subtitle, table, pill, rowAction, formatNumber, formatDuration } from "../ui.js";
+import { h, fill, namedTable, pageHeader, subtitle, pill, rowAction, formatNumber, formatDuration } from "../ui.js";
 
 export const title = "Prebuilds";
 
@@ -26,7 +26,7 @@ export async function render(view, ctx) {
       .then((d) => d.entitlements.features.some((f) => f.name === "workspace_prebuilds" && f.entitlement !== "NOT_ENTITLED"), () => true),
   ]);
   const rows = presetRows(templates);
-  view.replaceChildren(
+  fill(view, 
     pageHeader("Prebuilds"),
     subtitle("Prebuilt workspaces are created ahead of time from a template's presets, so a developer who picks that preset gets a running workspace at once."),
     entitled ? null : h("div", { class: "alert warning", role: "status" },
@@ -34,7 +34,7 @@ export async function render(view, ctx) {
       ctx.hasRole("OWNER") ? h("a", { href: "#/licenses", text: "Manage licenses" }) : null),
     settings ? reconciliationSwitch(settings.reconciliationPaused) : null,
     h("h2", { text: "Presets" }),
-    table([
+    namedTable([
       { label: "Template", cell: (r) => h("a", { href: `#/templates/${encodeURIComponent(r.template.id)}`, text: r.template.displayName || r.template.name }) },
       { label: "Version", cell: (r) => [r.version.name || `#${r.version.number}`, r.active ? null : [" ", pill("Old version", "neutral")]] },
       { label: "Preset", cell: (r) => h("strong", { text: r.preset.name }) },

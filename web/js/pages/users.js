@@ -3,7 +3,7 @@
 // the page shows its answer next to the row that asked.
 
 import { gql } from "../api.js";
-import { h, pageHeader, subtitle, field, onSubmit, table, pill, rowAction, checkboxes, SITE_ROLES, roleLabel, formatDateTime } from "../ui.js";
+import { h, fill, namedTable, pageHeader, subtitle, field, onSubmit, pill, rowAction, checkboxes, SITE_ROLES, roleLabel, formatDateTime } from "../ui.js";
 
 export const title = "Users";
 
@@ -20,21 +20,27 @@ export async function render(view, ctx) {
   const shown = users.slice(0, PAGE_SIZE);
   const reload = () => ctx.navigate("/users", page > 1 ? { page: String(page) } : null, { replace: true });
 
-  const list = table([
+  const list = namedTable([
     { label: "User", cell: (u) => [h("strong", { text: u.username }), u.name ? h("div", { text: u.name }) : null, h("div", { class: "muted", text: u.email })] },
     { label: "Status", cell: (u) => pill(...(STATUS[u.status] || [u.status])) },
-    { label: "Site roles", cell: (u) => (u.siteRoles.length ? u.siteRoles.map((r) => [pill(roleLabel(r), "info"), " "]) : h("span", { class: "muted", text: "Member" })) },
+    { label: "Site roles", cell: (u) => siteRoles(u) },
     { label: "Last seen", cell: (u) => formatDateTime(u.lastSeenAt) },
     { label: "", class: "row-actions", cell: (u) => actions(u, ctx, reload) },
   ], shown, { caption: "Users" });
 
-  view.replaceChildren(
+  fill(view, 
     pageHeader("Users"),
     subtitle("Everyone who can sign in to this deployment. Suspended users cannot sign in or use their tokens."),
     createForm(reload),
     list,
     pager(page, users.length > PAGE_SIZE, (target) => ctx.navigate("/users", target > 1 ? { page: String(target) } : null)),
   );
+}
+
+/** The roles beyond MEMBER, which everyone holds and which would only add noise. */
+function siteRoles(user) {
+  const extra = user.siteRoles.filter((role) => role !== "MEMBER");
+  return extra.length ? extra.map((role) => [pill(roleLabel(role), "info"), " "]) : h("span", { class: "muted", text: "Member" });
 }
 
 function createForm(reload) {
