@@ -222,3 +222,103 @@ export async function poll(check, { ms = 1000, signal } = {}) {
     await new Promise((resolve) => setTimeout(resolve, ms));
   }
 }
+
+/**
+ * Runs a row action: `button` stays disabled while `action` runs, and a failure is shown
+ * in `slot` (an element beside the row's buttons) instead of somewhere far from the click.
+ * Resolves to the action's result, or undefined when it failed.
+ */
+export async function rowAction(button, slot, action) {
+  slot.replaceChildren();
+  try {
+    return await busy(button, action);
+  } catch (error) {
+    slot.replaceChildren(errorBox(error));
+    return undefined;
+  }
+}
+
+/**
+ * Swaps `button` for "question [confirm] [cancel]" in place, so a destructive action needs
+ * a second, deliberate click without a blocking browser dialog. `onConfirm(confirmButton)`
+ * runs the action; Cancel (or Escape) puts the original button back and focuses it.
+ */
+export function confirmInline(button, { question, confirmLabel = "Delete", onConfirm }) {
+  const cancel = h("button", { type: "button", class: "secondary", text: "Cancel" });
+  const confirm = h("button", { type: "button", class: "danger", text: confirmLabel });
+  const box = h("span", { class: "confirm", role: "group", "aria-label": question }, h("span", { text: question }), confirm, cancel);
+  const restore = () => {
+    box.replaceWith(button);
+    button.focus();
+  };
+  cancel.addEventListener("click", restore);
+  box.addEventListener("keydown", (event) => {
+    if (event.key === "Escape") restore();
+  });
+  confirm.addEventListener("click", () => onConfirm(confirm, restore));
+  button.replaceWith(box);
+  confirm.focus();
+}
+
+/**
+ * A fieldset of checkboxes sharing `name`; read the ticked ones with
+ * `new FormData(form).getAll(name)` (onSubmit's values keep only one per name).
+ */
+export function checkboxes(legend, name, options, checked = []) {
+  return h("fieldset", { class: "checks", dataset: { field: name } },
+    h("legend", { class: "label", text: legend }),
+    options.map(([value, label]) => h("label", { class: "check" },
+      h("input", { type: "checkbox", name, value, checked: checked.includes(value) }), " ", label)));
+}
+
+/** Site roles as the UI names them, in the order they are offered. */
+export const SITE_ROLES = [
+  ["OWNER", "Owner"],
+  ["USER_ADMIN", "User admin"],
+  ["TEMPLATE_ADMIN", "Template admin"],
+  ["AUDITOR", "Auditor"],
+];
+
+/** Organization roles as the UI names them (ORGANIZATION_MEMBER is implied, not offered). */
+export const ORGANIZATION_ROLES = [
+  ["ORGANIZATION_ADMIN", "Admin"],
+  ["ORGANIZATION_USER_ADMIN", "User admin"],
+  ["ORGANIZATION_TEMPLATE_ADMIN", "Template admin"],
+  ["ORGANIZATION_AUDITOR", "Auditor"],
+];
+
+/** The label of a role value from one of the lists above, or the value itself. */
+export function roleLabel(role) {
+  const known = [...SITE_ROLES, ...ORGANIZATION_ROLES].find(([value]) => value === role);
+  return known ? known[1] : role;
+}
+
+/** "Alice Smith (alice)", or just the username when there is no name. */
+export function userLabel(user) {
+  return user.name && user.name !== user.username ? `${user.name} (${user.username})` : user.username;
+}
+
+/** A short paragraph under a page heading. */
+export function subtitle(text) {
+  return h("p", { class: "subtitle", text });
+}
+
+/**
+ * Replaces `element`'s children the way h() adds them: arrays flattened, null and false
+ * skipped (a bare replaceChildren() would print them as "null" or "[object …]").
+ */
+export function fill(element, ...children) {
+  element.replaceChildren();
+  append(element, children);
+  return element;
+}
+
+/**
+ * table() whose caption names the table for assistive technology (and for tests'
+ * getByRole("table", { name })) without repeating a heading the page already shows.
+ */
+export function namedTable(columns, rows, options = {}) {
+  const wrap = table(columns, rows, options);
+  wrap.querySelector("caption")?.classList.add("visually-hidden");
+  return wrap;
+}
