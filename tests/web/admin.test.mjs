@@ -5,7 +5,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
-import { startServer, launchBrowser, newPage, screenshot, firstUser } from "./support.mjs";
+import { startServer, launchBrowser, newPage, screenshot, firstUser, signedIn } from "./support.mjs";
 
 // A template small enough to read: one optional parameter, one agent, and a preset that
 // keeps two prebuilt workspaces ready, so the prebuilds page has a row.
@@ -103,21 +103,11 @@ async function seedConnections({ viewer, agent }) {
   await server.gql(web, { input: { agentId: agent, type: "WORKSPACE_APP", time: at(20), slugOrPort: "jupyter", statusCode: 303, userId: viewer.id, userAgent: browserAgent } }, token);
 }
 
-/**
- * Opens `path` signed in. The token is in localStorage before the first script runs:
- * support.mjs's signedIn() loads `/` first, and the render it starts (still waiting for
- * the server) can navigate away after the test has moved on to `path`.
- */
-async function openSignedIn(page, path) {
-  await page.context().addInitScript((value) => localStorage.setItem("devplane.token", value), token);
-  await page.goto(`${server.url}/#${path}`);
-}
-
 test("an owner licenses the deployment and uses the admin pages", async () => {
   const page = await newPage(browser);
 
   // Without a license, the connection log is Coder's paywall.
-  await openSignedIn(page, "/connection-log");
+  await signedIn(page, server, token, "/connection-log");
   await page.getByRole("heading", { name: "Connection Log", level: 2 }).waitFor();
   assert.match(await page.locator(".paywall").textContent(),
     /Connection logs allow you to see how and when users connect to workspaces\. You need a Premium license to use this feature\./);
@@ -272,7 +262,7 @@ test("an owner licenses the deployment and uses the admin pages", async () => {
 
 test("the connection log reads at phone width", async () => {
   const page = await newPage(browser, { viewport: { width: 390, height: 844 } });
-  await openSignedIn(page, "/connection-log?filter=type%3Assh");
+  await signedIn(page, server, token, "/connection-log?filter=type%3Assh");
   await page.getByText("Showing 1 to 25 of 30 logs").waitFor();
   // Nothing wider than the screen: no sideways scrolling on a phone.
   assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= 390), "no horizontal overflow");

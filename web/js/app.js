@@ -124,9 +124,12 @@ async function render() {
     if (!viewer && session.token) await refreshViewer().catch((error) => {
       if (error.code !== "UNAUTHENTICATED") throw error;
     });
+    // A newer render (the user or a test moved on meanwhile) decides where to go, not this one.
+    if (controller.signal.aborted) return;
     let route = match(path);
     if (!viewer && (!route || !PUBLIC.has(route.page))) {
       const { hasFirstUser } = await gql(`query Setup { hasFirstUser }`);
+      if (controller.signal.aborted) return;
       return navigate(hasFirstUser ? "/login" : "/setup", path !== "/" && path !== "/login" && path !== "/setup" ? { next: path } : null, { replace: true });
     }
     if (viewer && (path === "/" || (route && PUBLIC.has(route.page)))) {
