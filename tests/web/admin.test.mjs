@@ -2,10 +2,10 @@
 // features, the connection log's filter and pages (with a workspace's agent reporting real
 // events), pausing prebuilds, and users and groups.
 
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
-import { startServer, launchBrowser, newPage, screenshot, firstUser, signedIn } from "./support.mjs";
+import { serverAndBrowser, newPage, screenshot, firstUser, signedIn } from "./support.mjs";
 
 // A template small enough to read: one optional parameter, one agent, and a preset that
 // keeps two prebuilt workspaces ready, so the prebuilds page has a row.
@@ -33,18 +33,8 @@ resource "coder_agent" "dev" {
 
 const SSH_SESSIONS = 30;
 
-let server;
-let browser;
-let token;
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-  token = await firstUser(server);
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const { server, browser } = await serverAndBrowser();
+const token = await firstUser(server);
 
 /** Creates the template and a workspace through the API and waits for its agent. */
 async function runningWorkspace() {

@@ -1,19 +1,10 @@
 // First-user setup, sign-out and sign-in through the UI.
 
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { startServer, launchBrowser, newPage, screenshot } from "./support.mjs";
+import { serverAndBrowser, newPage, screenshot } from "./support.mjs";
 
-let server;
-let browser;
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const { server, browser } = await serverAndBrowser();
 
 test("the first user sets up the deployment, signs out and signs back in", async () => {
   const page = await newPage(browser);

@@ -8,6 +8,7 @@ import { mkdtempSync, writeFileSync, mkdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
+import { after } from "node:test";
 import { chromium } from "playwright-core";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
@@ -149,4 +150,18 @@ export async function signedIn(page, server, token, path = "/workspaces") {
   }, token);
   await page.goto(`${server.url}/#${path}`);
   await page.locator("#account .who").waitFor();
+}
+
+/**
+ * A server (with `args`) and a browser for one test file, stopped when its tests are done:
+ * `const { server, browser } = await serverAndBrowser();` at the top of the file.
+ */
+export async function serverAndBrowser(args = []) {
+  const server = await startServer(args);
+  const browser = await launchBrowser();
+  after(async () => {
+    await browser.close();
+    await server.stop();
+  });
+  return { server, browser };
 }

@@ -4,9 +4,9 @@
 // tar archive with a new required parameter, update the workspace onto it (giving that
 // value), stop it and delete it.
 
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { startServer, launchBrowser, newPage, screenshot, firstUser, signedIn } from "./support.mjs";
+import { serverAndBrowser, newPage, screenshot, firstUser, signedIn } from "./support.mjs";
 
 // A template like the API tests' MAIN_TF: a parameter with options, a number with a range,
 // a required string, a preset with a prebuild schedule, and one agent.
@@ -116,16 +116,7 @@ function tarOf(name, text) {
   return Buffer.concat([header, content, padding, Buffer.alloc(1024)]);
 }
 
-let server;
-let browser;
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const { server, browser } = await serverAndBrowser();
 
 test("a template and a workspace are created, updated and stopped through the UI", async () => {
   const token = await firstUser(server);
