@@ -159,6 +159,21 @@ pub fn server_config(database_url: &str, extra_args: &[&str]) -> ServerConfig {
     *config
 }
 
+/// In Prometheus text `text`, the sum of metric `name`'s samples whose labels include every
+/// one of `labels` (`source="job"`); None when no sample matches.
+pub fn metric_sum(text: &str, name: &str, labels: &[&str]) -> Option<f64> {
+    let values: Vec<f64> = text
+        .lines()
+        .filter(|line| {
+            line.strip_prefix(name)
+                .is_some_and(|rest| rest.starts_with('{') || rest.starts_with(' '))
+                && labels.iter().all(|label| line.contains(label))
+        })
+        .filter_map(|line| line.rsplit(' ').next()?.parse::<f64>().ok())
+        .collect();
+    (!values.is_empty()).then(|| values.iter().sum())
+}
+
 /// A GraphQL response: status, and the JSON body.
 pub struct GqlResponse {
     pub status: StatusCode,
@@ -649,11 +664,12 @@ impl TestApp {
     /// count too: a test that measures requests keeps them from running meanwhile.
     pub async fn statements(&self) -> u64 {
         let text = self.metrics_text().await;
-        text.lines()
-            .find(|l| l.starts_with("devplane_db_statements_total{failed=\"false\"}"))
-            .and_then(|l| l.rsplit(' ').next())
-            .and_then(|n| n.parse().ok())
-            .expect("statement counter")
+        metric_sum(
+            &text,
+            "devplane_db_statements_total",
+            &[r#"failed="false""#],
+        )
+        .expect("statement counter") as u64
     }
 
     /// Sends a GraphQL request as an external provisioner, with its `Coder-Provisioner-Key`.

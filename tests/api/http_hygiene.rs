@@ -4,7 +4,7 @@ use reqwest::StatusCode;
 use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 
-use crate::helpers::TestApp;
+use crate::helpers::{TestApp, metric_sum};
 
 #[tokio::test]
 async fn mutations_over_get_are_refused_queries_allowed() {
@@ -355,20 +355,13 @@ async fn metrics_count_requests_by_route_and_operation() {
     assert!(line.ends_with(" 2"), "{line}");
     assert!(text.contains("devplane_http_request_duration_seconds_bucket"));
     // The requests' wall time is work from users, by operation.
-    let work = text
-        .lines()
-        .find(|l| {
-            l.starts_with("devplane_work_seconds_total")
-                && l.contains("source=\"http\"")
-                && l.contains("name=\"ViewerQuery\"")
-        })
-        .unwrap_or_else(|| panic!("no work line for ViewerQuery in:\n{text}"));
-    let seconds: f64 = work
-        .rsplit(' ')
-        .next()
-        .and_then(|n| n.parse().ok())
-        .expect("a number");
-    assert!(seconds > 0.0, "{work}");
+    let seconds = metric_sum(
+        &text,
+        "devplane_work_seconds_total",
+        &["source=\"http\"", "name=\"ViewerQuery\""],
+    )
+    .unwrap_or_else(|| panic!("no work line for ViewerQuery in:\n{text}"));
+    assert!(seconds > 0.0, "{seconds}");
 }
 
 #[tokio::test]

@@ -10,7 +10,7 @@ use devplane::domain::prebuilds::reconciler::CycleReport;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::helpers::{TestApp, create_template, run_jobs, setup_at};
+use crate::helpers::{TestApp, create_template, metric_sum, run_jobs, setup_at};
 
 /// Sunday 1 June 2025, 12:00 UTC: outside any weekday schedule.
 fn sunday_noon() -> DateTime<Utc> {
@@ -961,14 +961,11 @@ async fn the_built_in_provisioner_makes_prebuilds_claimable() {
     );
     // The provisioners' work is counted as a job's, apart from the requests'.
     let metrics = app.metrics_text().await;
-    let provisioner_seconds = metrics
-        .lines()
-        .find(|line| {
-            line.starts_with("devplane_work_seconds_total{")
-                && line.contains(r#"name="provisioner""#)
-                && line.contains(r#"source="job""#)
-        })
-        .and_then(|line| line.rsplit(' ').next()?.parse::<f64>().ok());
+    let provisioner_seconds = metric_sum(
+        &metrics,
+        "devplane_work_seconds_total",
+        &[r#"name="provisioner""#, r#"source="job""#],
+    );
     assert!(
         provisioner_seconds.is_some_and(|seconds| seconds > 0.0),
         "{metrics}"

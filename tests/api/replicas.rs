@@ -15,7 +15,7 @@ use sea_orm::{ConnectionTrait, DbBackend, Statement};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::helpers::{EXPLICIT_BACKGROUND, PG_ENV, TestApp, create_template, run_jobs};
+use crate::helpers::{EXPLICIT_BACKGROUND, PG_ENV, TestApp, create_template, metric_sum, run_jobs};
 
 /// A template whose preset `warm` wants two prebuilt workspaces.
 const TEMPLATE: &str = r#"
@@ -155,20 +155,15 @@ impl Replica {
 /// The sum of the samples of counter `name` whose labels contain `labels`, on the replica at
 /// `address`.
 async fn counter(client: &reqwest::Client, address: &str, name: &str, labels: &str) -> f64 {
-    {
-        let text = client
-            .get(format!("{address}/metrics"))
-            .send()
-            .await
-            .expect("metrics")
-            .text()
-            .await
-            .expect("text");
-        text.lines()
-            .filter(|line| line.starts_with(&format!("{name}{{")) && line.contains(labels))
-            .filter_map(|line| line.rsplit(' ').next()?.parse::<f64>().ok())
-            .sum()
-    }
+    let text = client
+        .get(format!("{address}/metrics"))
+        .send()
+        .await
+        .expect("metrics")
+        .text()
+        .await
+        .expect("text");
+    metric_sum(&text, name, &[labels]).unwrap_or(0.0)
 }
 
 /// Polls `check` until it succeeds; panics with its last complaint after [`CONVERGE`].
