@@ -146,7 +146,7 @@ fn invalid_input_response(message: &str, validations: &[FieldError]) -> Response
 }
 
 /// A refused credential: 401 when it was not accepted, 500 when checking it failed.
-fn refused_credential(api: ApiError) -> Response {
+pub(super) fn refused_credential(api: ApiError) -> Response {
     let status = if api.code() == ErrorCode::Unauthenticated {
         StatusCode::UNAUTHORIZED
     } else {

@@ -11,7 +11,10 @@ use axum::{
 };
 use serde::Deserialize;
 
-use super::{HttpState, graphql::presented_token};
+use super::{
+    HttpState,
+    graphql::{presented_token, refused_credential},
+};
 use crate::{
     authz::SiteRole,
     domain::identity,
@@ -51,15 +54,7 @@ pub async fn profile(
     };
     let subject = match identity::authenticate(&state.app.db, state.app.clock.now(), token).await {
         Ok(authentication) => authentication.subject,
-        Err(err) => {
-            let api = crate::graphql::error::ApiError::from(err);
-            let status = if api.code() == crate::graphql::error::ErrorCode::Unauthenticated {
-                StatusCode::UNAUTHORIZED
-            } else {
-                StatusCode::INTERNAL_SERVER_ERROR
-            };
-            return refuse(status, api.message());
-        }
+        Err(err) => return refused_credential(err.into()),
     };
     if !subject.site_roles.contains(&SiteRole::Owner) {
         return refuse(StatusCode::FORBIDDEN, "Only owners may take CPU profiles.");
