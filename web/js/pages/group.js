@@ -8,7 +8,8 @@ export const title = "Group";
 
 /**
  * The prebuilds system user. It is no organization member, yet a group may hold it so
- * that prebuilt workspaces get a quota of their own (SPEC §3).
+ * that prebuilt workspaces get a quota of their own (docs/rules/quotas.md). Its id is fixed
+ * by the server (the same constant as `PREBUILDS_SYSTEM_USER_ID`).
  */
 const PREBUILDS_USER = { id: "c42fdf75-3097-471c-8c33-fb52454d81c0", username: "prebuilds", name: "Prebuilds (system user)" };
 
