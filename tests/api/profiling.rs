@@ -10,11 +10,9 @@ use crate::helpers::TestApp;
 
 const BUSY_QUERY: &str = "query ProfiledRequest { viewer { id username email siteRoles organizationMemberships { roles } } organizations { id name } }";
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_profile_splits_samples_between_requests_and_jobs() {
-    let app = TestApp::spawn().await;
-    let token = app.create_first_user().await;
-
+/// One profile of `seconds`, taken while a named GraphQL operation and the lifecycle executor
+/// run in loops; returns the (source, name) pairs its samples carry.
+async fn profile_under_load(app: &TestApp, token: &str) -> BTreeSet<(String, String)> {
     let profile = {
         let request = app
             .client
@@ -22,14 +20,13 @@ async fn a_profile_splits_samples_between_requests_and_jobs() {
                 "{}/debug/pprof/profile?seconds=2&frequency=997",
                 app.address
             ))
-            .bearer_auth(&token);
+            .bearer_auth(token);
         tokio::spawn(async move { request.send().await.expect("sent") })
     };
-    // Work from both sources while the profile is being taken.
     let deadline = std::time::Instant::now() + std::time::Duration::from_millis(2300);
     let requests = async {
         while std::time::Instant::now() < deadline {
-            app.gql(BUSY_QUERY, json!({}), Some(&token)).await.data();
+            app.gql(BUSY_QUERY, json!({}), Some(token)).await.data();
         }
     };
     let jobs = async {
@@ -46,7 +43,13 @@ async fn a_profile_splits_samples_between_requests_and_jobs() {
         "application/octet-stream"
     );
     let samples = decode_labels(&response.bytes().await.expect("body")).expect("a pprof profile");
-    let sources: BTreeSet<(String, String)> = samples
+    // Every sample also names its thread, as pprof viewers expect.
+    assert!(
+        samples
+            .iter()
+            .all(|(labels, _)| labels.iter().any(|(k, _)| k == "thread"))
+    );
+    samples
         .iter()
         .filter_map(|(labels, _)| {
             let value = |key: &str| {
@@ -57,21 +60,31 @@ async fn a_profile_splits_samples_between_requests_and_jobs() {
             };
             Some((value("source")?, value("name")?))
         })
-        .collect();
-    assert!(
-        sources.contains(&("http".to_owned(), "ProfiledRequest".to_owned())),
-        "{sources:?}"
-    );
-    assert!(
-        sources.contains(&("job".to_owned(), "lifecycle-executor".to_owned())),
-        "{sources:?}"
-    );
-    // Every sample also names its thread, as pprof viewers expect.
-    assert!(
-        samples
-            .iter()
-            .all(|(labels, _)| labels.iter().any(|(k, _)| k == "thread"))
-    );
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_profile_splits_samples_between_requests_and_jobs() {
+    let app = TestApp::spawn().await;
+    let token = app.create_first_user().await;
+    let wanted = [
+        ("http".to_owned(), "ProfiledRequest".to_owned()),
+        ("job".to_owned(), "lifecycle-executor".to_owned()),
+    ];
+
+    // The profiler samples the whole test process, where other tests run in parallel and may
+    // take most of the CPU for a while: profiles are taken until each of this test's two
+    // sources has been seen in one of them, within a bound.
+    let mut seen = BTreeSet::new();
+    for _ in 0..8 {
+        seen.extend(profile_under_load(&app, &token).await);
+        if wanted.iter().all(|pair| seen.contains(pair)) {
+            break;
+        }
+    }
+    for pair in &wanted {
+        assert!(seen.contains(pair), "{pair:?} not in {seen:?}");
+    }
 }
 
 #[tokio::test]
