@@ -124,6 +124,74 @@ async fn a_page_costs_the_same_statements_whatever_its_size() {
     assert_eq!((orgs - bare, all - bare), (1, 2), "{bare} {orgs} {all}");
 }
 
+/// A selection exercising what `nodes` resolves by its own path: fragments (named and
+/// inline), aliases, `__typename`, a field asked twice with different sub-selections, and a
+/// nested list the page does not preload.
+const ENTRY: &str = "...Entry kind: type __typename ... on ConnectionLog { id webInfo { statusCode } } \
+    workspaceOwner { id } workspaceOwner { username organizationMemberships { roles } }";
+const ENTRY_FRAGMENT: &str = "fragment Entry on ConnectionLog { id connectTime type ip \
+    organization { id name } webInfo { user { username } slugOrPort } sshInfo { connectionId } }";
+
+#[tokio::test]
+async fn nodes_resolve_as_edges_do_for_the_same_selection_and_cost() {
+    let (app, admin, _) = with_entries(40, 3, &[]).await;
+    let (nodes_cost, nodes) = cost(
+        &app,
+        &admin,
+        &format!("{{ connectionLogs(limit: 40) {{ nodes {{ {ENTRY} }} }} }} {ENTRY_FRAGMENT}"),
+        json!({}),
+    )
+    .await;
+    let (edges_cost, edges) = cost(
+        &app,
+        &admin,
+        &format!(
+            "{{ connectionLogs(limit: 40) {{ edges {{ node {{ {ENTRY} }} }} }} }} {ENTRY_FRAGMENT}"
+        ),
+        json!({}),
+    )
+    .await;
+    let nodes = nodes["connectionLogs"]["nodes"]
+        .as_array()
+        .expect("nodes")
+        .clone();
+    let edge_nodes: Vec<serde_json::Value> = edges["connectionLogs"]["edges"]
+        .as_array()
+        .expect("edges")
+        .iter()
+        .map(|edge| edge["node"].clone())
+        .collect();
+    assert_eq!(nodes.len(), 40);
+    assert_eq!(nodes, edge_nodes);
+    let first = &nodes[0];
+    assert_eq!(first["__typename"], "ConnectionLog");
+    assert_eq!(
+        (&first["kind"], &first["type"]),
+        (&json!("WORKSPACE_APP"), &json!("WORKSPACE_APP"))
+    );
+    assert_eq!(first["webInfo"]["statusCode"], 200);
+    assert_eq!(first["webInfo"]["slugOrPort"], "app");
+    assert!(
+        first["webInfo"]["user"]["username"]
+            .as_str()
+            .is_some_and(|u| u.starts_with('u'))
+    );
+    assert_eq!(first["sshInfo"], serde_json::Value::Null);
+    // The two `workspaceOwner` selections merge into one object.
+    let owner = &first["workspaceOwner"];
+    assert!(
+        owner["id"].is_string() && owner["username"].is_string(),
+        "{owner}"
+    );
+    assert_eq!(
+        owner["organizationMemberships"][0]["roles"],
+        json!(["ORGANIZATION_MEMBER"]),
+        "{owner}"
+    );
+    // The memberships no page preloads are still fetched in one batch for all 40 entries.
+    assert_eq!(nodes_cost, edges_cost);
+}
+
 #[tokio::test]
 async fn the_total_is_counted_only_when_selected_and_not_told_by_the_page() {
     let (app, admin, _) = with_entries(120, 3, &[]).await;

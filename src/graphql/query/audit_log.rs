@@ -14,9 +14,9 @@ use crate::{
     graphql::{
         context::ContextExt,
         error::Result,
-        loaders::{OrganizationId, UserId},
+        loaders::{OrganizationId, UserId, preload_users_and_organizations},
         pagination::{LogConnectionParts, OffsetPage, count_for},
-        types::{AuditLog, AuditLogConnection, AuditLogEdge},
+        types::{AuditLog, AuditLogConnection, AuditLogEdge, PageNodes},
     },
 };
 
@@ -41,23 +41,7 @@ async fn preload_related(ctx: &Context<'_>, rows: &[audit_log::Model]) -> Result
     } else {
         HashSet::new()
     };
-    let loader = ctx.loader()?;
-    let (loaded_orgs, loaded_users) = tokio::join!(
-        async {
-            if orgs.is_empty() {
-                return Ok(Default::default());
-            }
-            loader.load_many(orgs).await
-        },
-        async {
-            if users.is_empty() {
-                return Ok(Default::default());
-            }
-            loader.load_many(users).await
-        },
-    );
-    loaded_orgs?;
-    loaded_users?;
+    preload_users_and_organizations(ctx.loader()?, users, orgs).await?;
     Ok(())
 }
 
@@ -125,7 +109,7 @@ impl AuditLogQuery {
             |cursor, node| AuditLogEdge { cursor, node },
         );
         Ok(AuditLogConnection {
-            nodes: parts.nodes,
+            nodes: PageNodes(parts.nodes),
             edges: parts.edges,
             page_info: parts.page_info,
             total_count: parts.total_count,

@@ -12,9 +12,9 @@ use crate::{
     graphql::{
         context::ContextExt,
         error::Result,
-        loaders::{OrganizationId, UserId},
+        loaders::{OrganizationId, UserId, preload_users_and_organizations},
         pagination::{LogConnectionParts, OffsetPage, count_for},
-        types::{ConnectionLog, ConnectionLogConnection, ConnectionLogEdge},
+        types::{ConnectionLog, ConnectionLogConnection, ConnectionLogEdge, PageNodes},
     },
 };
 
@@ -46,23 +46,7 @@ async fn preload_related(
     if selects(&["webInfo", "user"]) {
         users.extend(rows.iter().filter_map(|r| r.user_id.map(UserId)));
     }
-    let loader = ctx.loader()?;
-    let (loaded_orgs, loaded_users) = tokio::join!(
-        async {
-            if orgs.is_empty() {
-                return Ok(Default::default());
-            }
-            loader.load_many(orgs).await
-        },
-        async {
-            if users.is_empty() {
-                return Ok(Default::default());
-            }
-            loader.load_many(users).await
-        },
-    );
-    loaded_orgs?;
-    loaded_users?;
+    preload_users_and_organizations(ctx.loader()?, users, orgs).await?;
     Ok(())
 }
 
@@ -128,7 +112,7 @@ impl ConnectionLogQuery {
             |cursor, node| ConnectionLogEdge { cursor, node },
         );
         Ok(ConnectionLogConnection {
-            nodes: parts.nodes,
+            nodes: PageNodes(parts.nodes),
             edges: parts.edges,
             page_info: parts.page_info,
             total_count: parts.total_count,

@@ -4,7 +4,7 @@ use async_graphql::{Context, Enum, Json, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::{BuildReasonKind, Organization, PageInfo, User};
+use super::{BuildReasonKind, Organization, PageInfo, PageNodes, User};
 use crate::{
     entity::audit_log,
     graphql::{
@@ -132,7 +132,7 @@ pub struct AuditLogEdge {
 #[derive(SimpleObject)]
 pub struct AuditLogConnection {
     /// The entries, newest first.
-    pub nodes: Vec<AuditLog>,
+    pub nodes: PageNodes<AuditLog>,
     /// The entries with their cursors.
     pub edges: Vec<AuditLogEdge>,
     /// Paging facts.

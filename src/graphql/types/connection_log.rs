@@ -4,7 +4,7 @@ use async_graphql::{Context, Enum, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::{Organization, User};
+use super::{Organization, PageNodes, User};
 use crate::{
     domain::connection_log::ConnectionType as DomainType,
     entity::connection_log,
@@ -176,7 +176,7 @@ pub struct ConnectionLogEdge {
 #[derive(SimpleObject)]
 pub struct ConnectionLogConnection {
     /// The entries, newest first.
-    pub nodes: Vec<ConnectionLog>,
+    pub nodes: PageNodes<ConnectionLog>,
     /// The entries with their cursors.
     pub edges: Vec<ConnectionLogEdge>,
     /// Paging facts.

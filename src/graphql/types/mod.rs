@@ -5,6 +5,7 @@ mod audit_log;
 mod connection_log;
 mod identity;
 mod license;
+mod page_nodes;
 mod parameter;
 mod prebuilds;
 mod roles;
@@ -20,6 +21,7 @@ pub use identity::{
     ApiKey, AuthPayload, CreateApiTokenPayload, Group, Organization, OrganizationMember, User,
 };
 pub use license::{Entitlements, License};
+pub use page_nodes::PageNodes;
 pub use parameter::{ParameterInput, ParameterPreview};
 pub use prebuilds::PrebuildsSettings;
 pub use roles::{OrganizationRole, SiteRoleName, UserStatus};
