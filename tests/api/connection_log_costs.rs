@@ -125,9 +125,10 @@ async fn a_page_costs_the_same_statements_whatever_its_size() {
 }
 
 /// A selection exercising what `nodes` resolves by its own path: fragments (named and
-/// inline), aliases, `__typename`, a field asked twice with different sub-selections, and a
-/// nested list the page does not preload.
+/// inline), aliases, `__typename`, `@skip` and `@include`, a field asked twice with different
+/// sub-selections, and a nested list the page does not preload.
 const ENTRY: &str = "...Entry kind: type __typename ... on ConnectionLog { id webInfo { statusCode } } \
+    agentName @skip(if: true) workspaceName @include(if: true) workspaceId @include(if: false) \
     workspaceOwner { id } workspaceOwner { username organizationMemberships { roles } }";
 const ENTRY_FRAGMENT: &str = "fragment Entry on ConnectionLog { id connectTime type ip \
     organization { id name } webInfo { user { username } slugOrPort } sshInfo { connectionId } }";
@@ -177,6 +178,8 @@ async fn nodes_resolve_as_edges_do_for_the_same_selection_and_cost() {
             .is_some_and(|u| u.starts_with('u'))
     );
     assert_eq!(first["sshInfo"], serde_json::Value::Null);
+    assert_eq!(first["workspaceName"], "ws");
+    assert!(first.get("agentName").is_none() && first.get("workspaceId").is_none());
     // The two `workspaceOwner` selections merge into one object.
     let owner = &first["workspaceOwner"];
     assert!(
