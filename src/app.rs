@@ -11,7 +11,7 @@ use crate::{
     config::ServerConfig,
     db, demo,
     domain::{
-        identity::login_throttle::LoginThrottle,
+        identity::{CredentialCache, login_throttle::LoginThrottle},
         license::{
             service::{EntitlementsService, LicenseUsageCheck},
             verify::LicenseKeys,
@@ -125,6 +125,10 @@ impl Application {
             connection_log_count_cap: config.connection_log_count_cap,
             audit_log_count_cap: config.audit_log_count_cap,
             organization_names: Default::default(),
+            credentials: CredentialCache::new(
+                chrono::Duration::from_std(config.credential_cache_ttl)
+                    .unwrap_or(chrono::Duration::zero()),
+            ),
             provisioner: Wakeup::default(),
             db: connection,
             clock,

@@ -269,6 +269,12 @@ pub struct ServerConfig {
     /// Longest lifetime `createApiToken` accepts (e.g. `30d`, `365d`).
     #[arg(long, env = "DEVPLANE_MAX_TOKEN_LIFETIME", default_value = "365d", value_parser = humantime::parse_duration)]
     pub max_token_lifetime: Duration,
+    /// How long this server remembers a token it accepted, to authenticate the same token
+    /// again without a statement (at most `1m`; `0` turns this off). A deleted token, a
+    /// suspension or a role change made through this server applies at once; one made
+    /// through another replica, or in the database directly, applies here within this time.
+    #[arg(long, env = "DEVPLANE_CREDENTIAL_CACHE_TTL", default_value = "5s", value_parser = parse_credential_cache_ttl)]
+    pub credential_cache_ttl: Duration,
     /// Failed logins allowed per account and per client address in each
     /// `--login-failure-window`; beyond, logins are refused until the window ends (0: no limit).
     #[arg(long, env = "DEVPLANE_LOGIN_MAX_FAILURES", default_value_t = 10)]
@@ -484,6 +490,17 @@ fn parse_positive_duration(value: &str) -> Result<Duration, String> {
     }
 }
 
+/// The longest a server may trust a token without reading it again.
+const MAX_CREDENTIAL_CACHE_TTL: Duration = Duration::from_secs(60);
+
+fn parse_credential_cache_ttl(value: &str) -> Result<Duration, String> {
+    match humantime::parse_duration(value) {
+        Ok(duration) if duration > MAX_CREDENTIAL_CACHE_TTL => Err("must be at most 1m".to_owned()),
+        Ok(duration) => Ok(duration),
+        Err(err) => Err(err.to_string()),
+    }
+}
+
 /// Accepts only filters tracing understands, so a typo fails at start rather than silently.
 fn parse_log_filter(value: &str) -> Result<String, String> {
     tracing_subscriber::EnvFilter::try_new(value)
@@ -500,6 +517,20 @@ mod tests {
     #[test]
     fn verify_cli() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn the_credential_cache_lives_at_most_a_minute() {
+        assert_eq!(parse_credential_cache_ttl("0"), Ok(Duration::ZERO));
+        assert_eq!(
+            parse_credential_cache_ttl("1m"),
+            Ok(Duration::from_secs(60))
+        );
+        assert_eq!(
+            parse_credential_cache_ttl("61s"),
+            Err("must be at most 1m".to_owned())
+        );
+        assert!(parse_credential_cache_ttl("soon").is_err());
     }
 
     #[test]
@@ -528,6 +559,7 @@ mod tests {
         };
         assert_eq!(config.listen_address.to_string(), "127.0.0.1:3000");
         assert_eq!(config.session_duration, Duration::from_secs(24 * 3600));
+        assert_eq!(config.credential_cache_ttl, Duration::from_secs(5));
         assert_eq!(config.log.log_format, LogFormat::Text);
         assert!(config.graphiql);
         assert_eq!(config.graphql_max_tokens, 10_000);

@@ -8,7 +8,7 @@ use sea_orm::DatabaseConnection;
 use crate::{
     clock::Clock,
     domain::{
-        identity::{OrganizationNames, login_throttle::LoginThrottle},
+        identity::{CredentialCache, OrganizationNames, login_throttle::LoginThrottle},
         license::{FeatureName, service::EntitlementsService},
         provisioner::daemon::Wakeup,
         template::FileCache,
@@ -52,6 +52,8 @@ pub struct AppState {
     pub audit_log_count_cap: u64,
     /// Organization names searches have resolved.
     pub organization_names: OrganizationNames,
+    /// Tokens accepted in the last few seconds.
+    pub credentials: CredentialCache,
 }
 
 impl AppState {

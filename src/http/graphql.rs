@@ -374,7 +374,14 @@ async fn execute(
     let caller = match presented_token(&headers) {
         None => Caller(None),
         Some(token) => {
-            match identity::authenticate(&state.app.db, state.app.clock.now(), token).await {
+            match identity::authenticate(
+                &state.app.db,
+                &state.app.credentials,
+                state.app.clock.now(),
+                token,
+            )
+            .await
+            {
                 Ok(mut authentication) => {
                     authentication.subject.origin = origin.clone();
                     Caller(Some(authentication))

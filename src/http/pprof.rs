@@ -52,7 +52,14 @@ pub async fn profile(
             "A session or API token is required.",
         );
     };
-    let subject = match identity::authenticate(&state.app.db, state.app.clock.now(), token).await {
+    let subject = match identity::authenticate(
+        &state.app.db,
+        &state.app.credentials,
+        state.app.clock.now(),
+        token,
+    )
+    .await
+    {
         Ok(authentication) => authentication.subject,
         Err(err) => return refused_credential(err.into()),
     };

@@ -1,6 +1,7 @@
-//! What authenticating a request costs in SQL statements (one, whatever the credential), and
-//! that nothing about a caller outlives its request: a deleted token, a suspended or deleted
-//! user and changed roles take effect on the very next request.
+//! What authenticating a request costs in SQL statements (one, whatever the credential, and
+//! none for a user token the server accepted a moment ago), and how long a change to a
+//! caller takes to apply: on the very next request when made through the same server, within
+//! the credential cache's lifetime when made through another replica or in the database.
 
 use chrono::Duration;
 use devplane::{clock::Clock, entity::user};
@@ -70,8 +71,11 @@ async fn member_of(
     (id, app.login(&email, "user-password").await)
 }
 
+/// The server's default `--credential-cache-ttl`.
+const CACHE_TTL: Duration = Duration::seconds(5);
+
 #[tokio::test]
-async fn a_user_token_costs_one_statement() {
+async fn a_user_token_costs_one_statement_then_none_while_remembered() {
     let (app, admin, org) = setup().await;
     let second = app
         .gql(
@@ -87,14 +91,17 @@ async fn a_user_token_costs_one_statement() {
     // Two memberships: the join returns a row for each, still in one statement.
     let (dev_id, dev) = member_of(&app, &admin, "dev", &[&org, &second]).await;
     settle(&app).await;
-    app.gql(VIEWER, json!({}), Some(&dev)).await.data();
 
     let (statements, viewer) = cost(&app, app.gql(VIEWER, json!({}), Some(&dev))).await;
     assert_eq!(viewer.data()["viewer"]["id"], dev_id);
     assert_eq!(viewer.data()["viewer"]["username"], "dev");
-    assert_eq!(statements, 1, "viewer with a user token");
+    assert_eq!(statements, 1, "a user token read from the database");
+    let (statements, viewer) = cost(&app, app.gql(VIEWER, json!({}), Some(&dev))).await;
+    assert_eq!(viewer.data()["viewer"]["id"], dev_id);
+    assert_eq!(statements, 0, "the same token again, remembered");
+    // The owner's last request (creating dev) left its token remembered too.
     let (statements, _) = cost(&app, app.gql(VIEWER, json!({}), Some(&admin))).await;
-    assert_eq!(statements, 1, "viewer with the owner's token");
+    assert_eq!(statements, 0, "viewer with the owner's token");
 
     // Both memberships made it into the subject.
     let organizations = app
@@ -111,20 +118,61 @@ async fn a_user_token_costs_one_statement() {
     expected.sort_unstable();
     assert_eq!(ids, expected);
 
+    // Once the lifetime has passed the token is read again.
+    app.clock.advance(CACHE_TTL);
+    let (statements, _) = cost(&app, app.gql(VIEWER, json!({}), Some(&dev))).await;
+    assert_eq!(statements, 1, "after the cache's lifetime");
+
     // A minute on, the first request refreshes last_used_at and last_seen_at (two more
-    // statements); the next one is back to one.
+    // statements); the next one is remembered again.
     app.clock.advance(Duration::seconds(61));
     settle(&app).await;
     let (statements, _) = cost(&app, app.gql(VIEWER, json!({}), Some(&dev))).await;
     assert_eq!(statements, 3, "the once-a-minute refresh");
+    let refreshed_at = app.clock.now();
     let (statements, viewer) = cost(&app, app.gql(VIEWER, json!({}), Some(&dev))).await;
-    assert_eq!(statements, 1, "after the refresh");
-    let seen: chrono::DateTime<chrono::Utc> = viewer.data()["viewer"]["lastSeenAt"]
-        .as_str()
-        .expect("lastSeenAt")
-        .parse()
-        .expect("time");
-    assert_eq!(seen.timestamp(), app.clock.now().timestamp());
+    assert_eq!(statements, 0, "after the refresh");
+    let seen = |viewer: &GqlResponse| -> chrono::DateTime<chrono::Utc> {
+        viewer.data()["viewer"]["lastSeenAt"]
+            .as_str()
+            .expect("lastSeenAt")
+            .parse()
+            .expect("time")
+    };
+    assert_eq!(seen(&viewer).timestamp(), refreshed_at.timestamp());
+
+    // The refresh is due again while the token is remembered: the remembered entry (read 59
+    // seconds after the last refresh) is refreshed without reading the key.
+    app.clock.advance(Duration::seconds(59));
+    let (statements, _) = cost(&app, app.gql(VIEWER, json!({}), Some(&dev))).await;
+    assert_eq!(statements, 1, "read again, not yet due for a refresh");
+    app.clock.advance(Duration::seconds(2));
+    let (statements, _) = cost(&app, app.gql(VIEWER, json!({}), Some(&dev))).await;
+    assert_eq!(statements, 2, "the refresh of a remembered token");
+    let (statements, viewer) = cost(&app, app.gql(VIEWER, json!({}), Some(&dev))).await;
+    assert_eq!(statements, 0);
+    assert_eq!(seen(&viewer).timestamp(), app.clock.now().timestamp());
+    let stored = user::Entity::find_by_id(dev_id.parse::<Uuid>().expect("uuid"))
+        .one(&app.db)
+        .await
+        .expect("read")
+        .expect("user");
+    assert_eq!(
+        stored.last_seen_at.map(|t| t.timestamp()),
+        Some(app.clock.now().timestamp())
+    );
+}
+
+#[tokio::test]
+async fn without_the_cache_every_request_reads_its_token() {
+    let app = TestApp::spawn_with(&["--credential-cache-ttl", "0"]).await;
+    let admin = app.create_first_user().await;
+    settle(&app).await;
+    for _ in 0..3 {
+        let (statements, viewer) = cost(&app, app.gql(VIEWER, json!({}), Some(&admin))).await;
+        assert_eq!(viewer.data()["viewer"]["username"], "admin");
+        assert_eq!(statements, 1);
+    }
 }
 
 #[tokio::test]
@@ -245,13 +293,18 @@ async fn revoked_credentials_are_refused_on_the_next_request() {
         "Invalid API key format.",
     );
 
-    // A deleted user (there is no API for it: marked in the database).
+    // A deleted user (there is no API for it: marked in the database). A change straight in
+    // the database is not announced: it applies when the remembered token expires.
+    app.gql(VIEWER, json!({}), Some(&dev)).await.data();
     user::Entity::update_many()
         .col_expr(user::Column::Deleted, Expr::value(true))
         .filter(user::Column::Id.eq(dev_id.parse::<Uuid>().expect("uuid")))
         .exec(&app.db)
         .await
         .expect("user marked deleted");
+    let (statements, _) = cost(&app, app.gql(VIEWER, json!({}), Some(&dev))).await;
+    assert_eq!(statements, 0, "still remembered");
+    app.clock.advance(CACHE_TTL);
     assert_refused(
         &app.gql(VIEWER, json!({}), Some(&dev)).await,
         "API key is invalid.",
@@ -261,5 +314,99 @@ async fn revoked_credentials_are_refused_on_the_next_request() {
     assert_refused(
         &app.gql(VIEWER, json!({}), Some(&admin)).await,
         "API key expired.",
+    );
+}
+
+#[tokio::test]
+async fn a_remembered_token_still_has_its_secret_and_expiry_checked() {
+    let (app, admin, org) = setup().await;
+    let (_, dev) = member_of(&app, &admin, "dev", &[&org]).await;
+    let created = app
+        .gql(
+            "mutation { createApiToken(input: {name: \"short\", lifetimeSeconds: 3}) { token } }",
+            json!({}),
+            Some(&dev),
+        )
+        .await;
+    let short = created.data()["createApiToken"]["token"]
+        .as_str()
+        .expect("token")
+        .to_owned();
+    settle(&app).await;
+    app.gql(VIEWER, json!({}), Some(&short)).await.data();
+
+    // The id is remembered; a wrong secret for it is refused without a statement.
+    let (id, secret) = short.split_once('-').expect("id-secret");
+    let wrong = format!("{id}-{}", "x".repeat(secret.len()));
+    let (statements, refused) = cost(&app, app.gql(VIEWER, json!({}), Some(&wrong))).await;
+    assert_refused(&refused, "API key secret is invalid.");
+    assert_eq!(statements, 0);
+    let (statements, _) = cost(&app, app.gql(VIEWER, json!({}), Some(&short))).await;
+    assert_eq!(statements, 0, "the right secret still works");
+
+    // The key expires while it is remembered.
+    app.clock.advance(Duration::seconds(3));
+    let (statements, refused) = cost(&app, app.gql(VIEWER, json!({}), Some(&short))).await;
+    assert_refused(&refused, "API key expired.");
+    assert_eq!(statements, 0);
+}
+
+#[tokio::test]
+async fn changes_through_another_replica_apply_within_the_cache_lifetime() {
+    if !std::env::var(crate::helpers::PG_ENV).is_ok_and(|url| !url.is_empty()) {
+        eprintln!(
+            "skipped: replicas need PostgreSQL ({})",
+            crate::helpers::PG_ENV
+        );
+        return;
+    }
+    let (app, admin, org) = setup().await;
+    let (dev_id, dev) = member_of(&app, &admin, "dev", &[&org]).await;
+    let replica = app.replica(&[]).await;
+    let refused = replica.gql(OWNER_ONLY, json!({}), Some(&dev)).await;
+    assert_eq!(refused.error_code(), "FORBIDDEN");
+
+    app.gql(
+        USER_ROLES,
+        json!({ "input": { "id": dev_id, "siteRoles": ["OWNER"] } }),
+        Some(&admin),
+    )
+    .await
+    .data();
+    // Through the server that made the change: at once.
+    app.gql(OWNER_ONLY, json!({}), Some(&dev)).await.data();
+    // The replica goes on with what it read, until its entry expires.
+    let refused = replica.gql(OWNER_ONLY, json!({}), Some(&dev)).await;
+    assert_eq!(refused.error_code(), "FORBIDDEN");
+    app.clock.advance(CACHE_TTL);
+    replica.gql(OWNER_ONLY, json!({}), Some(&dev)).await.data();
+
+    // A deleted token, likewise.
+    let created = app
+        .gql(
+            "mutation { createApiToken(input: {name: \"ci\", lifetimeSeconds: 3600}) { token apiKey { id } } }",
+            json!({}),
+            Some(&dev),
+        )
+        .await;
+    let ci: Value = created.data()["createApiToken"].clone();
+    let ci_token = ci["token"].as_str().expect("token");
+    replica.gql(VIEWER, json!({}), Some(ci_token)).await.data();
+    app.gql(
+        "mutation($id: String!) { deleteApiToken(id: $id) { id } }",
+        json!({ "id": ci["apiKey"]["id"] }),
+        Some(&dev),
+    )
+    .await
+    .data();
+    assert_refused(
+        &app.gql(VIEWER, json!({}), Some(ci_token)).await,
+        "API key is invalid.",
+    );
+    replica.gql(VIEWER, json!({}), Some(ci_token)).await.data();
+    app.clock.advance(CACHE_TTL);
+    assert_refused(
+        &replica.gql(VIEWER, json!({}), Some(ci_token)).await,
+        "API key is invalid.",
     );
 }

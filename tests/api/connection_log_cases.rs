@@ -273,21 +273,14 @@ async fn fixture_f_filters() {
         .await
         .data()["viewer"]["id"]
         .clone();
-    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
-    devplane::entity::user::Entity::update_many()
-        .col_expr(
-            devplane::entity::user::Column::RbacRoles,
-            Expr::value(json!(["auditor"])),
+    f.app
+        .gql(
+            "mutation($input: UpdateUserRolesInput!) { updateUserRoles(input: $input) { id } }",
+            json!({ "input": { "id": user1_id, "siteRoles": ["AUDITOR"] } }),
+            Some(&f.admin),
         )
-        .filter(
-            devplane::entity::user::Column::Id.eq(user1_id
-                .as_str()
-                .and_then(|s| s.parse::<Uuid>().ok())
-                .expect("uuid")),
-        )
-        .exec(&f.app.db)
         .await
-        .expect("grant auditor");
+        .data();
     for (case, filter, expected) in [
         (5, "workspace_owner:me", vec![2, 1]),
         (9, "username:me", vec![1]),

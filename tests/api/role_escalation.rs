@@ -353,6 +353,7 @@ async fn the_last_active_owner_keeps_the_role() {
     };
     let refused = devplane::domain::identity::update_user_roles(
         &app.db,
+        &devplane::domain::identity::CredentialCache::new(chrono::Duration::zero()),
         &stale,
         Utc::now(),
         owners[0].parse().expect("uuid"),

@@ -9,7 +9,11 @@ use sea_orm::{
 };
 use subtle::ConstantTimeEq;
 
-use super::{Error, Result, check, users, validate};
+use super::{
+    Error, Result, check,
+    credential_cache::{CachedCredential, CredentialCache},
+    users, validate,
+};
 use crate::{
     authz::{self, Action, Object, Resource, Subject},
     domain::{
@@ -228,10 +232,12 @@ fn key_rows(id: &str) -> Selector<SelectModel<KeyRow>> {
 
 /// Turns a presented token into its user and [`Subject`], refusing malformed, unknown and
 /// expired tokens and suspended or deleted users. One statement reads the key, the user and
-/// its memberships, and nothing is cached between requests, so a deleted token, a suspended
-/// or deleted user and changed roles all take effect on the next request.
+/// its memberships; a token accepted in the last few seconds is taken from `credentials`
+/// without one (see [`CredentialCache`] for how stale that can be: not at all for changes
+/// made through this process).
 pub async fn authenticate(
     db: &impl ConnectionTrait,
+    credentials: &CredentialCache,
     now: DateTime<Utc>,
     token: &str,
 ) -> Result<Authentication> {
@@ -239,6 +245,12 @@ pub async fn authenticate(
         .split_once('-')
         .filter(|(id, secret)| id.len() == ID_LEN && secret.len() == SECRET_LEN)
         .ok_or(Error::Unauthenticated("Invalid API key format."))?;
+    let presented = hash_secret(secret);
+    if let Some(cached) = credentials.get(id, now) {
+        return accept_cached(db, credentials, now, id, &presented, &cached).await;
+    }
+    // Taken before the read: a change announced while it runs makes what it read unusable.
+    let generation = credentials.generation();
     let mut rows = key_rows(id).all(db).await?.into_iter();
     let KeyRow {
         key,
@@ -247,41 +259,112 @@ pub async fn authenticate(
     } = rows
         .next()
         .ok_or(Error::Unauthenticated("API key is invalid."))?;
-    let presented = hash_secret(secret);
-    if !bool::from(presented.as_bytes().ct_eq(key.hashed_secret.as_bytes())) {
-        return Err(Error::Unauthenticated("API key secret is invalid."));
-    }
-    if now >= key.expires_at {
-        return Err(Error::Unauthenticated("API key expired."));
-    }
+    check_key(&presented, &key.hashed_secret, key.expires_at, now)?;
     let user = user
         .filter(|user| !user.deleted)
         .ok_or(Error::Unauthenticated("API key is invalid."))?;
     if user.status == UserStatus::Suspended {
         return Err(Error::Suspended);
     }
-    // Written in the request, and only when stale: that is at most once a minute per key,
-    // so nearly every request runs the one statement above. A spawned task would not make
-    // those rare requests noticeably faster, and it would contend for SQLite's single
-    // connection unseen, be cut off at shutdown, and leave a client that reads its token
-    // right after a request racing the write.
-    if now - key.last_used_at >= LAST_USED_GRANULARITY {
-        api_key::Entity::update_many()
-            .col_expr(api_key::Column::LastUsedAt, now.into())
-            .filter(api_key::Column::Id.eq(key.id.clone()))
-            .exec(db)
-            .await?;
-        users::touch_last_seen(db, user.id, now).await?;
+    let mut user = user;
+    let refreshed = refresh_last_used(db, &key.id, user.id, key.last_used_at, now).await?;
+    if refreshed {
+        user.last_seen_at = Some(now);
     }
     let memberships = membership
         .into_iter()
         .chain(rows.filter_map(|row| row.membership));
     let subject = users::subject_from(&user, memberships);
+    credentials.put(
+        id,
+        CachedCredential {
+            generation,
+            read_at: now,
+            hashed_secret: key.hashed_secret,
+            expires_at: key.expires_at,
+            last_used_at: if refreshed { now } else { key.last_used_at },
+            user: user.clone(),
+            subject: subject.clone(),
+        },
+    );
     Ok(Authentication {
         key_id: key.id,
         user,
         subject,
     })
+}
+
+/// Accepts a token from a remembered entry: the secret and the expiry are checked as on a
+/// read, and `last_used_at` is refreshed as often.
+async fn accept_cached(
+    db: &impl ConnectionTrait,
+    credentials: &CredentialCache,
+    now: DateTime<Utc>,
+    id: &str,
+    presented: &str,
+    cached: &CachedCredential,
+) -> Result<Authentication> {
+    check_key(presented, &cached.hashed_secret, cached.expires_at, now)?;
+    let mut user = cached.user.clone();
+    if refresh_last_used(db, id, user.id, cached.last_used_at, now).await? {
+        user.last_seen_at = Some(now);
+        credentials.put(
+            id,
+            CachedCredential {
+                last_used_at: now,
+                user: user.clone(),
+                ..cached.clone()
+            },
+        );
+    }
+    Ok(Authentication {
+        key_id: id.to_owned(),
+        user,
+        subject: cached.subject.clone(),
+    })
+}
+
+/// Refuses a presented secret that does not match the stored hash, or an expired key.
+fn check_key(
+    presented: &str,
+    hashed_secret: &str,
+    expires_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    if !bool::from(presented.as_bytes().ct_eq(hashed_secret.as_bytes())) {
+        return Err(Error::Unauthenticated("API key secret is invalid."));
+    }
+    if now >= expires_at {
+        return Err(Error::Unauthenticated("API key expired."));
+    }
+    Ok(())
+}
+
+/// Writes `last_used_at` of key `id` and `last_seen_at` of its user, both `now`, when
+/// `last_used_at` is stale; says whether it did.
+///
+/// Written in the request, and only when stale: that is at most once a minute per key, so
+/// nearly every request runs no write. A spawned task would not make those rare requests
+/// noticeably faster, and it would contend for SQLite's single connection unseen, be cut off
+/// at shutdown, and leave a client that reads its token right after a request racing the
+/// write.
+async fn refresh_last_used(
+    db: &impl ConnectionTrait,
+    id: &str,
+    user_id: uuid::Uuid,
+    last_used_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<bool> {
+    if now - last_used_at < LAST_USED_GRANULARITY {
+        return Ok(false);
+    }
+    api_key::Entity::update_many()
+        .col_expr(api_key::Column::LastUsedAt, now.into())
+        .filter(api_key::Column::Id.eq(id.to_owned()))
+        .exec(db)
+        .await?;
+    users::touch_last_seen(db, user_id, now).await?;
+    Ok(true)
 }
 
 /// The named API tokens of `user_id`, newest first (sessions are not listed). Users read
@@ -309,16 +392,18 @@ pub async fn list_api_tokens(
 /// on. A token the subject may not delete is reported as not found, so ids cannot be probed.
 pub async fn delete_api_token(
     db: &sea_orm::DatabaseConnection,
+    credentials: &CredentialCache,
     subject: &Subject,
     now: DateTime<Utc>,
     key_id: &str,
 ) -> Result<api_key::Model> {
-    delete_key(db, subject, now, key_id, AuditAction::Delete).await
+    delete_key(db, credentials, subject, now, key_id, AuditAction::Delete).await
 }
 
 /// Deletes a token, recording `action` (a deletion, or a logout).
 async fn delete_key(
     db: &sea_orm::DatabaseConnection,
+    credentials: &CredentialCache,
     subject: &Subject,
     now: DateTime<Utc>,
     key_id: &str,
@@ -346,17 +431,20 @@ async fn delete_key(
     let entry = AuditEntry::new(action, key_resource(&key), diff);
     audit::record(&txn, subject, now, entry).await?;
     txn.commit().await?;
+    credentials.invalidate();
     Ok(key)
 }
 
 /// Ends the session of the token a request was made with, by deleting that token.
 pub async fn logout(
     db: &sea_orm::DatabaseConnection,
+    credentials: &CredentialCache,
     now: DateTime<Utc>,
     authentication: &Authentication,
 ) -> Result<api_key::Model> {
     delete_key(
         db,
+        credentials,
         &authentication.subject,
         now,
         &authentication.key_id,

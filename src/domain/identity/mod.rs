@@ -2,6 +2,7 @@
 //! authentication of tokens into an [`authz::Subject`](crate::authz::Subject).
 
 mod api_keys;
+mod credential_cache;
 mod groups;
 pub mod login_throttle;
 mod organization_names;
@@ -17,6 +18,7 @@ pub use api_keys::{
     ApiToken, Authentication, authenticate, create_api_token, create_session, delete_api_token,
     list_api_tokens, logout,
 };
+pub use credential_cache::CredentialCache;
 pub use groups::{
     CreateGroup, UpdateGroup, create_group, get_group, group_members, list_groups, update_group,
 };

@@ -9,7 +9,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::{Error, FieldError, Result, check, users, validate};
+use super::{CredentialCache, Error, FieldError, Result, check, users, validate};
 use crate::{
     authz::{self, Action, Object, OrgRole, ReadScope, Resource, Subject},
     domain::{
@@ -47,6 +47,7 @@ pub struct AddMember {
 /// Creates an organization; its creator becomes an organization admin of it.
 pub async fn create_organization(
     db: &DatabaseConnection,
+    credentials: &CredentialCache,
     subject: &Subject,
     now: DateTime<Utc>,
     input: CreateOrganization,
@@ -103,6 +104,7 @@ pub async fn create_organization(
     );
     audit::record(&txn, subject, now, entry).await?;
     txn.commit().await?;
+    credentials.invalidate();
     Ok(org)
 }
 
@@ -198,6 +200,7 @@ fn with_member(roles: &[OrgRole]) -> Vec<OrgRole> {
 /// Adds a user to an organization with roles.
 pub async fn add_member(
     db: &DatabaseConnection,
+    credentials: &CredentialCache,
     subject: &Subject,
     now: DateTime<Utc>,
     input: AddMember,
@@ -245,6 +248,7 @@ pub async fn add_member(
     );
     audit::record(&txn, subject, now, entry).await?;
     txn.commit().await?;
+    credentials.invalidate();
     Ok(member)
 }
 
@@ -262,6 +266,7 @@ async fn find_member(
 /// Replaces a member's organization roles.
 pub async fn update_member_roles(
     db: &DatabaseConnection,
+    credentials: &CredentialCache,
     subject: &Subject,
     now: DateTime<Utc>,
     input: AddMember,
@@ -299,12 +304,14 @@ pub async fn update_member_roles(
     );
     audit::record(&txn, subject, now, entry).await?;
     txn.commit().await?;
+    credentials.invalidate();
     Ok(updated)
 }
 
 /// Removes a user from an organization.
 pub async fn remove_member(
     db: &DatabaseConnection,
+    credentials: &CredentialCache,
     subject: &Subject,
     now: DateTime<Utc>,
     organization_id: Uuid,
@@ -334,6 +341,7 @@ pub async fn remove_member(
     );
     audit::record(&txn, subject, now, entry).await?;
     txn.commit().await?;
+    credentials.invalidate();
     Ok(())
 }
 

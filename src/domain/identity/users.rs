@@ -14,8 +14,8 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::{
-    ApiToken, Error, FieldError, PREBUILDS_SYSTEM_USER_ID, Result, api_keys, check,
-    login_throttle::LoginThrottle, password, validate,
+    ApiToken, CredentialCache, Error, FieldError, PREBUILDS_SYSTEM_USER_ID, Result, api_keys,
+    check, login_throttle::LoginThrottle, password, validate,
 };
 use crate::{
     authz::{self, Action, Object, OrgRole, ReadScope, RequestOrigin, Resource, SiteRole, Subject},
@@ -430,6 +430,7 @@ pub(super) async fn touch_last_seen(
 /// Suspends or reactivates a user. Admins only; nobody can suspend themselves.
 pub async fn set_user_status(
     db: &DatabaseConnection,
+    credentials: &CredentialCache,
     subject: &Subject,
     now: DateTime<Utc>,
     user_id: Uuid,
@@ -455,6 +456,7 @@ pub async fn set_user_status(
     let txn = db.begin().await?;
     let updated = update_audited(&txn, subject, now, &user, active).await?;
     txn.commit().await?;
+    credentials.invalidate();
     Ok(updated)
 }
 
@@ -480,6 +482,7 @@ async fn update_audited(
 /// be one the caller may assign; the last active owner keeps the owner role.
 pub async fn update_user_roles(
     db: &DatabaseConnection,
+    credentials: &CredentialCache,
     subject: &Subject,
     now: DateTime<Utc>,
     user_id: Uuid,
@@ -525,6 +528,7 @@ pub async fn update_user_roles(
     active.updated_at = Set(now);
     let updated = update_audited(&txn, subject, now, &user, active).await?;
     txn.commit().await?;
+    credentials.invalidate();
     Ok(updated)
 }
 

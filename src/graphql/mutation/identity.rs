@@ -254,15 +254,27 @@ impl IdentityMutation {
     /// refused from the next request on. Users delete their own; owners anyone's.
     async fn delete_api_token(&self, ctx: &Context<'_>, id: String) -> Result<ApiKey> {
         let state = ctx.state()?;
-        let key =
-            identity::delete_api_token(&state.db, ctx.subject()?, state.clock.now(), &id).await?;
+        let key = identity::delete_api_token(
+            &state.db,
+            &state.credentials,
+            ctx.subject()?,
+            state.clock.now(),
+            &id,
+        )
+        .await?;
         Ok(ApiKey(key))
     }
 
     /// Signs out: deletes the token this request was made with.
     async fn logout(&self, ctx: &Context<'_>) -> Result<ApiKey> {
         let state = ctx.state()?;
-        let key = identity::logout(&state.db, state.clock.now(), ctx.caller()?).await?;
+        let key = identity::logout(
+            &state.db,
+            &state.credentials,
+            state.clock.now(),
+            ctx.caller()?,
+        )
+        .await?;
         Ok(ApiKey(key))
     }
 
@@ -296,6 +308,7 @@ impl IdentityMutation {
         let state = ctx.state()?;
         let user = identity::set_user_status(
             &state.db,
+            &state.credentials,
             ctx.subject()?,
             state.clock.now(),
             input.id,
@@ -315,6 +328,7 @@ impl IdentityMutation {
         let state = ctx.state()?;
         let user = identity::update_user_roles(
             &state.db,
+            &state.credentials,
             ctx.subject()?,
             state.clock.now(),
             input.id,
@@ -333,6 +347,7 @@ impl IdentityMutation {
         let state = ctx.state()?;
         let org = identity::create_organization(
             &state.db,
+            &state.credentials,
             ctx.subject()?,
             state.clock.now(),
             identity::CreateOrganization {
@@ -355,6 +370,7 @@ impl IdentityMutation {
         let state = ctx.state()?;
         let member = identity::add_member(
             &state.db,
+            &state.credentials,
             ctx.subject()?,
             state.clock.now(),
             member_input(input),
@@ -373,6 +389,7 @@ impl IdentityMutation {
         let state = ctx.state()?;
         let member = identity::update_member_roles(
             &state.db,
+            &state.credentials,
             ctx.subject()?,
             state.clock.now(),
             member_input(input),
@@ -390,6 +407,7 @@ impl IdentityMutation {
         let state = ctx.state()?;
         identity::remove_member(
             &state.db,
+            &state.credentials,
             ctx.subject()?,
             state.clock.now(),
             input.organization_id,
