@@ -125,6 +125,7 @@ impl Application {
             connection_log_count_cap: config.connection_log_count_cap,
             audit_log_count_cap: config.audit_log_count_cap,
             organization_names: Default::default(),
+            organization_rows: Default::default(),
             credentials: CredentialCache::new(
                 chrono::Duration::from_std(config.credential_cache_ttl)
                     .unwrap_or(chrono::Duration::zero()),

@@ -8,7 +8,9 @@ use sea_orm::DatabaseConnection;
 use crate::{
     clock::Clock,
     domain::{
-        identity::{CredentialCache, OrganizationNames, login_throttle::LoginThrottle},
+        identity::{
+            CredentialCache, OrganizationNames, OrganizationRows, login_throttle::LoginThrottle,
+        },
         license::{FeatureName, service::EntitlementsService},
         provisioner::daemon::Wakeup,
         template::FileCache,
@@ -52,6 +54,8 @@ pub struct AppState {
     pub audit_log_count_cap: u64,
     /// Organization names searches have resolved.
     pub organization_names: OrganizationNames,
+    /// Organization rows read so far (they never change).
+    pub organization_rows: OrganizationRows,
     /// Tokens accepted in the last few seconds.
     pub credentials: CredentialCache,
 }

@@ -23,6 +23,7 @@ use crate::{
 /// Batches lookups by id against the database.
 pub struct DbLoader {
     db: DatabaseConnection,
+    organizations: identity::OrganizationRows,
 }
 
 /// A loader error; it is logged where it becomes an `ApiError`.
@@ -32,10 +33,14 @@ fn load_error(err: impl std::error::Error + Send + Sync + 'static) -> LoadError 
     Arc::new(err)
 }
 
-/// Builds the per-request loader (with a per-request cache).
-pub fn new_loader(db: DatabaseConnection) -> DataLoader<DbLoader, HashMapCache> {
+/// Builds the per-request loader (with a per-request cache); organizations come from the
+/// process's remembered rows, which never go stale.
+pub fn new_loader(
+    db: DatabaseConnection,
+    organizations: identity::OrganizationRows,
+) -> DataLoader<DbLoader, HashMapCache> {
     DataLoader::with_cache(
-        DbLoader { db },
+        DbLoader { db, organizations },
         // A batch runs on its own task; its CPU belongs to the request that asked for it.
         |batch| tokio::spawn(crate::telemetry::work_label::inherit(batch)),
         HashMapCache::default(),
@@ -115,10 +120,29 @@ macro_rules! batch_loader {
 }
 
 batch_loader!(UserId => user::Model, rows_by_id::<user::Entity>);
-batch_loader!(OrganizationId => organization::Model, rows_by_id::<organization::Entity>);
 batch_loader!(MembershipsOf => Vec<organization_member::Model>, identity::memberships_of);
 batch_loader!(TemplateId => template_entity::Model, rows_by_id::<template_entity::Entity>);
 batch_loader!(TemplateVersionId => template_version::Model, rows_by_id::<template_version::Entity>);
 batch_loader!(ProvisionerJobId => provisioner_job::Model, rows_by_id::<provisioner_job::Entity>);
 batch_loader!(LatestBuildOf => (workspace_build::Model, provisioner_job::Model), workspace::latest_builds);
 batch_loader!(AgentsOf => Vec<workspace_agent::Model>, workspace::agents_of);
+
+impl Loader<OrganizationId> for DbLoader {
+    type Value = organization::Model;
+    type Error = LoadError;
+    async fn load(
+        &self,
+        keys: &[OrganizationId],
+    ) -> Result<HashMap<OrganizationId, Self::Value>, Self::Error> {
+        let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
+        let found = self
+            .organizations
+            .by_ids(&self.db, &ids)
+            .await
+            .map_err(load_error)?;
+        Ok(found
+            .into_iter()
+            .map(|(id, v)| (OrganizationId(id), v))
+            .collect())
+    }
+}

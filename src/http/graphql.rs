@@ -438,7 +438,10 @@ async fn execute(
         .data(agent)
         .data(caller)
         .data(provisioner)
-        .data(new_loader(state.app.db.clone()));
+        .data(new_loader(
+            state.app.db.clone(),
+            state.app.organization_rows.clone(),
+        ));
     let mut response = state.schema.execute(request).await;
     if let Some(mutation) = &mutation {
         record_refusals(&state.app, mutation, &response).await;

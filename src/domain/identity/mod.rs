@@ -6,6 +6,7 @@ mod credential_cache;
 mod groups;
 pub mod login_throttle;
 mod organization_names;
+mod organization_rows;
 mod organizations;
 mod password;
 mod users;
@@ -23,6 +24,7 @@ pub use groups::{
     CreateGroup, UpdateGroup, create_group, get_group, group_members, list_groups, update_group,
 };
 pub use organization_names::OrganizationNames;
+pub use organization_rows::OrganizationRows;
 pub use organizations::{
     AddMember, CreateOrganization, add_member, create_organization, get_organization, list_members,
     list_organizations, member_roles, memberships_of, remove_member, update_member_roles,
