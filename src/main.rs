@@ -11,11 +11,6 @@ use devplane::{
 };
 use migration::{Migrator, MigratorTrait};
 
-/// mimalloc instead of the system allocator: a request allocates and frees many small
-/// objects across threads, which glibc's malloc serves noticeably slower.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
