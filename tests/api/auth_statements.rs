@@ -74,6 +74,31 @@ async fn member_of(
 /// The server's default `--credential-cache-ttl`.
 const CACHE_TTL: Duration = Duration::seconds(5);
 
+/// Creates an API token for the holder of `token`, living `seconds`: (the token, its id).
+async fn api_token(app: &TestApp, token: &str, seconds: i64) -> (String, String) {
+    let created = app
+        .gql(
+            "mutation($s: Int!) { createApiToken(input: {name: \"ci\", lifetimeSeconds: $s}) { token apiKey { id } } }",
+            json!({ "s": seconds }),
+            Some(token),
+        )
+        .await;
+    let created = &created.data()["createApiToken"];
+    let text = |v: &Value| v.as_str().expect("string").to_owned();
+    (text(&created["token"]), text(&created["apiKey"]["id"]))
+}
+
+/// Deletes the API token `id` as the holder of `token`.
+async fn delete_api_token(app: &TestApp, token: &str, id: &str) {
+    app.gql(
+        "mutation($id: String!) { deleteApiToken(id: $id) { id } }",
+        json!({ "id": id }),
+        Some(token),
+    )
+    .await
+    .data();
+}
+
 #[tokio::test]
 async fn a_user_token_costs_one_statement_then_none_while_remembered() {
     let (app, admin, org) = setup().await;
@@ -259,23 +284,10 @@ async fn revoked_credentials_are_refused_on_the_next_request() {
     app.gql(VIEWER, json!({}), Some(&dev)).await.data();
 
     // A deleted token.
-    let created = app
-        .gql(
-            "mutation { createApiToken(input: {name: \"ci\", lifetimeSeconds: 3600}) { token apiKey { id } } }",
-            json!({}),
-            Some(&dev),
-        )
-        .await;
-    let ci: Value = created.data()["createApiToken"].clone();
-    let ci_token = ci["token"].as_str().expect("token");
+    let (ci, ci_id) = api_token(&app, &dev, 3600).await;
+    let ci_token = ci.as_str();
     app.gql(VIEWER, json!({}), Some(ci_token)).await.data();
-    app.gql(
-        "mutation($id: String!) { deleteApiToken(id: $id) { id } }",
-        json!({ "id": ci["apiKey"]["id"] }),
-        Some(&dev),
-    )
-    .await
-    .data();
+    delete_api_token(&app, &dev, &ci_id).await;
     assert_refused(
         &app.gql(VIEWER, json!({}), Some(ci_token)).await,
         "API key is invalid.",
@@ -321,17 +333,7 @@ async fn revoked_credentials_are_refused_on_the_next_request() {
 async fn a_remembered_token_still_has_its_secret_and_expiry_checked() {
     let (app, admin, org) = setup().await;
     let (_, dev) = member_of(&app, &admin, "dev", &[&org]).await;
-    let created = app
-        .gql(
-            "mutation { createApiToken(input: {name: \"short\", lifetimeSeconds: 3}) { token } }",
-            json!({}),
-            Some(&dev),
-        )
-        .await;
-    let short = created.data()["createApiToken"]["token"]
-        .as_str()
-        .expect("token")
-        .to_owned();
+    let (short, _) = api_token(&app, &dev, 3).await;
     settle(&app).await;
     app.gql(VIEWER, json!({}), Some(&short)).await.data();
 
@@ -382,23 +384,10 @@ async fn changes_through_another_replica_apply_within_the_cache_lifetime() {
     replica.gql(OWNER_ONLY, json!({}), Some(&dev)).await.data();
 
     // A deleted token, likewise.
-    let created = app
-        .gql(
-            "mutation { createApiToken(input: {name: \"ci\", lifetimeSeconds: 3600}) { token apiKey { id } } }",
-            json!({}),
-            Some(&dev),
-        )
-        .await;
-    let ci: Value = created.data()["createApiToken"].clone();
-    let ci_token = ci["token"].as_str().expect("token");
+    let (ci, ci_id) = api_token(&app, &dev, 3600).await;
+    let ci_token = ci.as_str();
     replica.gql(VIEWER, json!({}), Some(ci_token)).await.data();
-    app.gql(
-        "mutation($id: String!) { deleteApiToken(id: $id) { id } }",
-        json!({ "id": ci["apiKey"]["id"] }),
-        Some(&dev),
-    )
-    .await
-    .data();
+    delete_api_token(&app, &dev, &ci_id).await;
     assert_refused(
         &app.gql(VIEWER, json!({}), Some(ci_token)).await,
         "API key is invalid.",
