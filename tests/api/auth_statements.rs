@@ -74,6 +74,17 @@ async fn member_of(
 /// The server's default `--credential-cache-ttl`.
 const CACHE_TTL: Duration = Duration::seconds(5);
 
+/// Replaces the site roles of `user_id`, as the owner holding `admin`.
+async fn set_site_roles(app: &TestApp, admin: &str, user_id: &str, roles: Value) {
+    app.gql(
+        USER_ROLES,
+        json!({ "input": { "id": user_id, "siteRoles": roles } }),
+        Some(admin),
+    )
+    .await
+    .data();
+}
+
 /// Creates an API token for the holder of `token`, living `seconds`: (the token, its id).
 async fn api_token(app: &TestApp, token: &str, seconds: i64) -> (String, String) {
     let created = app
@@ -229,21 +240,9 @@ async fn role_changes_take_effect_on_the_next_request() {
 
     let refused = app.gql(OWNER_ONLY, json!({}), Some(&dev)).await;
     assert_eq!(refused.error_code(), "FORBIDDEN");
-    app.gql(
-        USER_ROLES,
-        json!({ "input": { "id": dev_id, "siteRoles": ["OWNER"] } }),
-        Some(&admin),
-    )
-    .await
-    .data();
+    set_site_roles(&app, &admin, &dev_id, json!(["OWNER"])).await;
     app.gql(OWNER_ONLY, json!({}), Some(&dev)).await.data();
-    app.gql(
-        USER_ROLES,
-        json!({ "input": { "id": dev_id, "siteRoles": [] } }),
-        Some(&admin),
-    )
-    .await
-    .data();
+    set_site_roles(&app, &admin, &dev_id, json!([])).await;
     let refused = app.gql(OWNER_ONLY, json!({}), Some(&dev)).await;
     assert_eq!(refused.error_code(), "FORBIDDEN");
 
@@ -368,13 +367,7 @@ async fn changes_through_another_replica_apply_within_the_cache_lifetime() {
     let refused = replica.gql(OWNER_ONLY, json!({}), Some(&dev)).await;
     assert_eq!(refused.error_code(), "FORBIDDEN");
 
-    app.gql(
-        USER_ROLES,
-        json!({ "input": { "id": dev_id, "siteRoles": ["OWNER"] } }),
-        Some(&admin),
-    )
-    .await
-    .data();
+    set_site_roles(&app, &admin, &dev_id, json!(["OWNER"])).await;
     // Through the server that made the change: at once.
     app.gql(OWNER_ONLY, json!({}), Some(&dev)).await.data();
     // The replica goes on with what it read, until its entry expires.

@@ -109,16 +109,10 @@ async fn a_page_costs_the_same_statements_whatever_its_size() {
     let page = "query($limit: Int) { connectionLogs(limit: $limit) { totalCount nodes { id organization { name } workspaceOwner { username } webInfo { user { username } } } } }";
     let mut costs = Vec::new();
     for limit in [10, 100] {
-        let before = app.statements().await;
-        let response = app.gql(page, json!({ "limit": limit }), Some(&admin)).await;
-        assert_eq!(
-            response.data()["connectionLogs"]["nodes"]
-                .as_array()
-                .expect("nodes")
-                .len(),
-            limit
-        );
-        costs.push(app.statements().await - before);
+        let (statements, data) = cost(&app, &admin, page, json!({ "limit": limit })).await;
+        let nodes = data["connectionLogs"]["nodes"].as_array().expect("nodes");
+        assert_eq!(nodes.len(), limit);
+        costs.push(statements);
     }
     assert_eq!(
         costs[0], costs[1],

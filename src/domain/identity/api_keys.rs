@@ -260,17 +260,13 @@ pub async fn authenticate(
         .next()
         .ok_or(Error::Unauthenticated("API key is invalid."))?;
     check_key(&presented, &key.hashed_secret, key.expires_at, now)?;
-    let user = user
+    let mut user = user
         .filter(|user| !user.deleted)
         .ok_or(Error::Unauthenticated("API key is invalid."))?;
     if user.status == UserStatus::Suspended {
         return Err(Error::Suspended);
     }
-    let mut user = user;
-    let refreshed = refresh_last_used(db, &key.id, user.id, key.last_used_at, now).await?;
-    if refreshed {
-        user.last_seen_at = Some(now);
-    }
+    let refreshed = refresh_last_used(db, &key.id, &mut user, key.last_used_at, now).await?;
     let memberships = membership
         .into_iter()
         .chain(rows.filter_map(|row| row.membership));
@@ -306,8 +302,7 @@ async fn accept_cached(
 ) -> Result<Authentication> {
     check_key(presented, &cached.hashed_secret, cached.expires_at, now)?;
     let mut user = cached.user.clone();
-    if refresh_last_used(db, id, user.id, cached.last_used_at, now).await? {
-        user.last_seen_at = Some(now);
+    if refresh_last_used(db, id, &mut user, cached.last_used_at, now).await? {
         credentials.put(
             id,
             CachedCredential {
@@ -341,7 +336,7 @@ fn check_key(
 }
 
 /// Writes `last_used_at` of key `id` and `last_seen_at` of its user, both `now`, when
-/// `last_used_at` is stale; says whether it did.
+/// `last_used_at` is stale, and sets `user.last_seen_at` to match; says whether it did.
 ///
 /// Written in the request, and only when stale: that is at most once a minute per key, so
 /// nearly every request runs no write. A spawned task would not make those rare requests
@@ -351,7 +346,7 @@ fn check_key(
 async fn refresh_last_used(
     db: &impl ConnectionTrait,
     id: &str,
-    user_id: uuid::Uuid,
+    user: &mut user::Model,
     last_used_at: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> Result<bool> {
@@ -363,7 +358,8 @@ async fn refresh_last_used(
         .filter(api_key::Column::Id.eq(id.to_owned()))
         .exec(db)
         .await?;
-    users::touch_last_seen(db, user_id, now).await?;
+    users::touch_last_seen(db, user.id, now).await?;
+    user.last_seen_at = Some(now);
     Ok(true)
 }
 
