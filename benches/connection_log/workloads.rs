@@ -13,9 +13,57 @@ pub const PAGE: u64 = 50;
 pub const CAP: u64 = 2000;
 
 /// The columns of a connection-log row, as the server reads them.
-const COLUMNS: &str = "id, connect_time, organization_id, workspace_owner_id, workspace_id, \
-    workspace_name, agent_name, type, ip, code, user_agent, user_id, slug_or_port, \
-    connection_id, disconnect_time, disconnect_reason";
+const COLUMNS: [&str; 16] = [
+    "id",
+    "connect_time",
+    "organization_id",
+    "workspace_owner_id",
+    "workspace_id",
+    "workspace_name",
+    "agent_name",
+    "type",
+    "ip",
+    "code",
+    "user_agent",
+    "user_id",
+    "slug_or_port",
+    "connection_id",
+    "disconnect_time",
+    "disconnect_reason",
+];
+
+/// The columns of a user, as the server reads a page's owners with it.
+const USER_COLUMNS: [&str; 14] = [
+    "id",
+    "email",
+    "username",
+    "name",
+    "avatar_url",
+    "hashed_password",
+    "status",
+    "login_type",
+    "rbac_roles",
+    "is_system",
+    "deleted",
+    "created_at",
+    "updated_at",
+    "last_seen_at",
+];
+
+/// The page's select list: the row's columns and its owner's, joined as the server joins
+/// them.
+fn page_columns() -> String {
+    COLUMNS
+        .iter()
+        .map(|c| format!("connection_logs.{c}"))
+        .chain(
+            USER_COLUMNS
+                .iter()
+                .map(|c| format!("owner.{c} AS owner_{c}")),
+        )
+        .collect::<Vec<_>>()
+        .join(", ")
+}
 
 /// One filter.
 pub struct Workload {
@@ -184,8 +232,8 @@ fn statement(db: &DatabaseConnection, sql: &str, values: Vec<Value>) -> Statemen
 }
 
 impl Workload {
-    /// Runs by hand what a page request needs: the user lookup, the page (after `after`
-    /// when given), the count, and the page's owners; returns the count.
+    /// Runs by hand what a page request needs: the user lookup, the page with its owners
+    /// (after `after` when given) and the count; returns the count.
     pub async fn raw(
         &self,
         db: &DatabaseConnection,
@@ -202,25 +250,27 @@ impl Workload {
         if let Some((time, id)) = after {
             let n = values.len();
             condition = format!(
-                "{condition} AND (connect_time, id) < (${}, ${})",
+                "{condition} AND (connection_logs.connect_time, connection_logs.id) < (${}, ${})",
                 n + 1,
                 n + 2
             );
             values.extend([time.into(), id.into()]);
         }
-        let page = db
-            .query_all_raw(statement(
-                db,
-                &format!(
-                    "SELECT {COLUMNS} FROM connection_logs WHERE {condition} \
-                     ORDER BY connect_time DESC, id DESC LIMIT {}",
-                    PAGE + 1
-                ),
-                values,
-            ))
-            .await
-            .expect("page");
-        let total = match count {
+        db.query_all_raw(statement(
+            db,
+            &format!(
+                "SELECT {} FROM connection_logs \
+                 LEFT JOIN users AS owner ON connection_logs.workspace_owner_id = owner.id \
+                 WHERE {condition} \
+                 ORDER BY connection_logs.connect_time DESC, connection_logs.id DESC LIMIT {}",
+                page_columns(),
+                PAGE + 1
+            ),
+            values,
+        ))
+        .await
+        .expect("page");
+        match count {
             RawCount::None => 0,
             RawCount::Capped | RawCount::Exact => {
                 let sql = if count == RawCount::Capped {
@@ -241,26 +291,6 @@ impl Workload {
                     .and_then(|r| r.try_get::<i64>("", "n").ok())
                     .unwrap_or(0)
             }
-        };
-        // The server remembers organization rows once read (they never change), so in the
-        // steady state a page reads only its owners; the floor does the same.
-        let mut owners: Vec<Uuid> = Vec::new();
-        for row in page.iter().take(usize::try_from(PAGE).unwrap_or(50)) {
-            let owner: Uuid = row.try_get("", "workspace_owner_id").expect("owner");
-            if !owners.contains(&owner) {
-                owners.push(owner);
-            }
         }
-        if !owners.is_empty() {
-            let marks: Vec<String> = (1..=owners.len()).map(|k| format!("${k}")).collect();
-            db.query_all_raw(statement(
-                db,
-                &format!("SELECT * FROM users WHERE id IN ({})", marks.join(", ")),
-                owners.into_iter().map(Value::from).collect(),
-            ))
-            .await
-            .expect("owners");
-        }
-        total
     }
 }

@@ -11,14 +11,18 @@
 use base64::Engine;
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    sea_query::{Expr, ExprTrait, IntoTableRef, Query, TableRef},
+    Condition, ConnectionTrait, EntityTrait, FromQueryResult, IdenStatic, Iterable, JoinType,
+    QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select,
+    sea_query::{Alias, Expr, ExprTrait, IntoTableRef, Query, TableRef},
 };
 use uuid::Uuid;
 
-use crate::domain::{
-    FieldError,
-    paging::{self, PageError},
+use crate::{
+    domain::{
+        FieldError,
+        paging::{self, PageError},
+    },
+    entity::user,
 };
 
 /// Paging arguments that do not fit together or do not parse.
@@ -143,6 +147,9 @@ impl Count {
 pub struct LogPage<M> {
     /// The rows, newest first.
     pub rows: Vec<M>,
+    /// The users the rows name in the columns the page was asked to read people from, each
+    /// once.
+    pub users: Vec<user::Model>,
     /// Rows matching in all (capped at `cap + 1` with [`Count::Capped`]), when asked for.
     pub total: Total,
     /// Whether rows follow this page.
@@ -155,6 +162,7 @@ impl<M> Default for LogPage<M> {
     fn default() -> Self {
         Self {
             rows: Vec::new(),
+            users: Vec::new(),
             total: Total::default(),
             has_next_page: false,
             has_previous_page: false,
@@ -246,12 +254,14 @@ fn col<E: TimeOrdered>(column: E::Column) -> Expr {
 }
 
 /// The page of the rows of `E` matching `visible`, with the total `count` asks for (run
-/// now only when the page itself tells it; otherwise left pending for the caller).
+/// now only when the page itself tells it; otherwise left pending for the caller), and the
+/// users that the columns `people` of its rows name, read by the page's own statement.
 pub async fn fetch<E: TimeOrdered>(
     db: &impl ConnectionTrait,
     visible: Condition,
     page: Page,
     count: Count,
+    people: &[E::Column],
 ) -> Result<LogPage<E::Model>, sea_orm::DbErr> {
     let ordered = E::find()
         .filter(visible.clone())
@@ -259,8 +269,8 @@ pub async fn fetch<E: TimeOrdered>(
         .order_by_desc(E::id_column());
     let (rows, has_next_page) = match page {
         Page::Offset { offset, limit } => {
-            let rows = ordered.offset(offset).limit(limit + 1).all(db).await?;
-            split_extra(rows, limit)
+            let rows = rows_with_people(db, ordered.offset(offset).limit(limit + 1), people);
+            split_extra(rows.await?, limit)
         }
         Page::After { after, first } => {
             let keyed = match after {
@@ -272,8 +282,8 @@ pub async fn fetch<E: TimeOrdered>(
                 ),
                 None => ordered,
             };
-            let rows = keyed.limit(first + 1).all(db).await?;
-            split_extra(rows, first)
+            let rows = rows_with_people(db, keyed.limit(first + 1), people);
+            split_extra(rows.await?, first)
         }
     };
     let total = match (count, total_from_page(page, rows.len(), has_next_page)) {
@@ -285,12 +295,81 @@ pub async fn fetch<E: TimeOrdered>(
             count,
         }),
     };
+    let mut users: Vec<user::Model> = Vec::new();
+    let rows = rows
+        .into_iter()
+        .map(|(row, named)| {
+            for user in named.into_iter().flatten() {
+                if !users.iter().any(|known| known.id == user.id) {
+                    users.push(user);
+                }
+            }
+            row
+        })
+        .collect();
     Ok(LogPage {
         rows,
+        users,
         total,
         has_next_page,
         has_previous_page: page.has_previous(),
     })
+}
+
+/// The rows `select` reads, each with the users its columns `people` name (`None` where a
+/// column is NULL or names no user): one outer join to `users` per column, so a page and
+/// the people it shows cost one statement.
+async fn rows_with_people<E: TimeOrdered>(
+    db: &impl ConnectionTrait,
+    select: Select<E>,
+    people: &[E::Column],
+) -> Result<Vec<(E::Model, Vec<Option<user::Model>>)>, sea_orm::DbErr> {
+    if people.is_empty() {
+        let rows = select.all(db).await?;
+        return Ok(rows.into_iter().map(|row| (row, Vec::new())).collect());
+    }
+    let mut select = select;
+    for (n, column) in people.iter().enumerate() {
+        let alias = person_alias(n);
+        select = select.join_as(
+            JoinType::LeftJoin,
+            E::belongs_to(user::Entity)
+                .from(*column)
+                .to(user::Column::Id)
+                .into(),
+            Alias::new(&alias),
+        );
+        for field in user::Column::iter() {
+            select = select.column_as(
+                Expr::col((Alias::new(&alias), field)),
+                format!("{alias}_{}", field.as_str()),
+            );
+        }
+    }
+    let results = db.query_all(&select.into_query()).await?;
+    results
+        .iter()
+        .map(|result| {
+            let row = E::Model::from_query_result(result, "")?;
+            let named = (0..people.len())
+                .map(|n| {
+                    let prefix = format!("{}_", person_alias(n));
+                    // The outer join found nobody exactly when the joined id is NULL; deciding
+                    // on the id alone keeps a decoding error an error.
+                    match result.try_get::<Option<Uuid>>(&prefix, "id")? {
+                        Some(_) => user::Model::from_query_result(result, &prefix).map(Some),
+                        None => Ok(None),
+                    }
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok((row, named))
+        })
+        .collect()
+}
+
+/// The table alias of the `n`th joined person.
+fn person_alias(n: usize) -> String {
+    format!("person{n}")
 }
 
 /// Counts the rows matching `visible`: all of them, or at most `cap + 1` by counting a

@@ -47,19 +47,22 @@ pub fn new_loader(
     )
 }
 
-/// Loads the given users and organizations now, one statement each and both at once, and
-/// puts them in the request's cache, so that a page's nested fields read them without a
-/// statement. Unlike `load_many`, this does not wait out the loader's batching window (and
-/// its timer task): a page knows every id it needs before its fields resolve.
-pub async fn preload_users_and_organizations(
+/// Loads the given organizations now and puts them in the request's cache, so that a
+/// page's nested fields read them without waiting out the loader's batching window (and its
+/// timer task): a page knows every id it needs before its fields resolve.
+pub async fn preload_organizations(
     loader: &DataLoader<DbLoader, HashMapCache>,
-    users: HashSet<UserId>,
     organizations: HashSet<OrganizationId>,
 ) -> Result<(), LoadError> {
-    let (users, organizations) =
-        tokio::join!(preload(loader, users), preload(loader, organizations));
-    users?;
-    organizations
+    preload(loader, organizations).await
+}
+
+/// Puts users already read (with the rows that name them) in the request's cache, so that
+/// nested fields read them without a statement.
+pub async fn feed_users(loader: &DataLoader<DbLoader, HashMapCache>, users: Vec<user::Model>) {
+    loader
+        .feed_many(users.into_iter().map(|user| (UserId(user.id), user)))
+        .await;
 }
 
 async fn preload<K>(

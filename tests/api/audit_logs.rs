@@ -349,6 +349,41 @@ async fn each_search_key_selects_its_rows() {
 }
 
 #[tokio::test]
+async fn a_page_reads_its_actors_in_its_own_statement() {
+    let f = fixture(&[]).await;
+    let query = "{ auditLogs(limit: 4) { totalCount \
+        nodes { user { username } organization { name } } } }";
+    // The first read of an organization costs a statement; the process then remembers it.
+    f.app.gql(query, json!({}), Some(&f.token)).await.data();
+    let before = f.app.statements().await;
+    let response = f.app.gql(query, json!({}), Some(&f.token)).await;
+    let spent = f.app.statements().await - before;
+    let page = &response.data()["auditLogs"];
+    let shown: Vec<(Value, Value)> = page["nodes"]
+        .as_array()
+        .expect("nodes")
+        .iter()
+        .map(|node| {
+            (
+                node["user"]["username"].clone(),
+                node["organization"]["name"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        shown,
+        [
+            (json!("admin"), Value::Null),
+            (json!("admin"), Value::Null),
+            (json!("bob"), json!("orgb")),
+            (Value::Null, json!("default")),
+        ]
+    );
+    assert_eq!(page["totalCount"], 6);
+    assert_eq!(spent, 2, "the page with its actors, and its count");
+}
+
+#[tokio::test]
 async fn search_errors_use_coders_texts() {
     let f = fixture(&[]).await;
     let cases = [

@@ -166,8 +166,9 @@ fn filter_condition(
 }
 
 /// A page of the audit rows `subject` may read that match the search string `search`, with
-/// the total `count` asks for (to be resolved by the caller). Callers that may read nothing
-/// get an empty page, not an error.
+/// their actors when `with_actors` (read by the page's statement) and the total `count` asks
+/// for (to be resolved by the caller). Callers that may read nothing get an empty page, not
+/// an error.
 pub async fn list(
     db: &impl ConnectionTrait,
     lookups: Lookups<'_>,
@@ -175,6 +176,7 @@ pub async fn list(
     search: &str,
     page: &PageRequest,
     count: Count,
+    with_actors: bool,
 ) -> Result<AuditLogPage, Error> {
     // The license gate comes before any input check, as Coder's route middleware does.
     lookups.entitlements.require(FeatureName::AuditLog)?;
@@ -196,5 +198,10 @@ pub async fn list(
             organization_id,
             actors.as_deref(),
         ));
-    Ok(log_paging::fetch::<audit_log::Entity>(db, visible, page, count).await?)
+    let people: &[audit_log::Column] = if with_actors {
+        &[audit_log::Column::UserId]
+    } else {
+        &[]
+    };
+    Ok(log_paging::fetch::<audit_log::Entity>(db, visible, page, count, people).await?)
 }

@@ -219,9 +219,30 @@ fn filter_condition(
     cond
 }
 
+/// Which of its entries' users a page reads along with them, in its own statement.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct People {
+    /// The workspaces' owners.
+    pub owners: bool,
+    /// The requesters of web connections.
+    pub requesters: bool,
+}
+
+impl People {
+    fn columns(self) -> Vec<connection_log::Column> {
+        [
+            (self.owners, connection_log::Column::WorkspaceOwnerId),
+            (self.requesters, connection_log::Column::UserId),
+        ]
+        .into_iter()
+        .filter_map(|(wanted, column)| wanted.then_some(column))
+        .collect()
+    }
+}
+
 /// A page of the log entries `subject` may read that match the search string `search`,
-/// with the total `count` asks for (to be resolved by the caller). Callers that may read
-/// nothing get an empty page, not an error.
+/// with the `people` asked for and the total `count` asks for (to be resolved by the
+/// caller). Callers that may read nothing get an empty page, not an error.
 pub async fn list(
     db: &impl ConnectionTrait,
     lookups: Lookups<'_>,
@@ -229,6 +250,7 @@ pub async fn list(
     search: &str,
     page: &PageRequest,
     count: Count,
+    people: People,
 ) -> Result<LogPage, Error> {
     // The license gate comes before any input check, as Coder's route middleware does.
     lookups.entitlements.require(FeatureName::ConnectionLog)?;
@@ -246,5 +268,8 @@ pub async fn list(
     let visible = Condition::all()
         .add(scope.condition(Some(col(connection_log::Column::OrganizationId)), None))
         .add(filter_condition(&filter, organization_id, &users));
-    Ok(log_paging::fetch::<connection_log::Entity>(db, visible, page, count).await?)
+    Ok(
+        log_paging::fetch::<connection_log::Entity>(db, visible, page, count, &people.columns())
+            .await?,
+    )
 }

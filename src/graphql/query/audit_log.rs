@@ -2,7 +2,7 @@
 
 use std::collections::HashSet;
 
-use async_graphql::{Context, Object};
+use async_graphql::{Context, Lookahead, Object};
 
 use crate::{
     domain::{
@@ -10,38 +10,40 @@ use crate::{
         log_paging::PageRequest,
         search::resolve::Lookups,
     },
-    entity::audit_log,
+    entity::{audit_log, user},
     graphql::{
         context::ContextExt,
         error::Result,
-        loaders::{OrganizationId, UserId, preload_users_and_organizations},
+        loaders::{OrganizationId, feed_users, preload_organizations},
         pagination::{LogConnectionParts, OffsetPage, count_for},
         types::{AuditLog, AuditLogConnection, AuditLogEdge, PageNodes},
     },
 };
 
-/// Loads the users and organizations a page's selection asks for, in one batch each, so the
-/// nested fields read the request's loader cache: a page costs the same statements whatever
-/// its size. Nothing is loaded for fields the query does not select.
-async fn preload_related(ctx: &Context<'_>, rows: &[audit_log::Model]) -> Result<()> {
-    let selection = ctx.look_ahead();
-    let selects = |field: &str| {
-        selection.field("nodes").field(field).exists()
-            || selection.field("edges").field("node").field(field).exists()
-    };
-    let orgs: HashSet<OrganizationId> = if selects("organization") {
+/// Whether the page's entries select `field` (through `nodes` or `edges`).
+fn selects(selection: &Lookahead<'_>, field: &str) -> bool {
+    selection.field("nodes").field(field).exists()
+        || selection.field("edges").field("node").field(field).exists()
+}
+
+/// Puts the page's actors and organizations in the request's loader cache, so the nested
+/// fields read them there: a page costs the same statements whatever its size. The actors
+/// came with the page; organizations are remembered by the process once read.
+async fn preload_related(
+    ctx: &Context<'_>,
+    rows: &[audit_log::Model],
+    actors: Vec<user::Model>,
+) -> Result<()> {
+    let loader = ctx.loader()?;
+    feed_users(loader, actors).await;
+    let orgs: HashSet<OrganizationId> = if selects(&ctx.look_ahead(), "organization") {
         rows.iter()
             .filter_map(|r| r.organization_id.map(OrganizationId))
             .collect()
     } else {
         HashSet::new()
     };
-    let users: HashSet<UserId> = if selects("user") {
-        rows.iter().filter_map(|r| r.user_id.map(UserId)).collect()
-    } else {
-        HashSet::new()
-    };
-    preload_users_and_organizations(ctx.loader()?, users, orgs).await?;
+    preload_organizations(loader, orgs).await?;
     Ok(())
 }
 
@@ -90,12 +92,14 @@ impl AuditLogQuery {
                 after,
             },
             count,
+            selects(&selection, "user"),
         )
         .await?;
         // The count, when one must run, goes alongside the page's nested objects.
+        let actors = std::mem::take(&mut result.users);
         let (total, loaded) = tokio::join!(
             std::mem::take(&mut result.total).resolve(&state.db),
-            preload_related(ctx, &result.rows)
+            preload_related(ctx, &result.rows, actors)
         );
         let total = total?;
         loaded?;

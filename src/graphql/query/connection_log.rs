@@ -2,51 +2,59 @@
 
 use std::collections::HashSet;
 
-use async_graphql::{Context, Object};
+use async_graphql::{Context, Lookahead, Object};
 
 use crate::{
     domain::connection_log::{
         self,
-        query::{Lookups, PageRequest},
+        query::{Lookups, PageRequest, People},
     },
     graphql::{
         context::ContextExt,
         error::Result,
-        loaders::{OrganizationId, UserId, preload_users_and_organizations},
+        loaders::{OrganizationId, feed_users, preload_organizations},
         pagination::{LogConnectionParts, OffsetPage, count_for},
         types::{ConnectionLog, ConnectionLogConnection, ConnectionLogEdge, PageNodes},
     },
 };
 
-/// Loads the organizations and users a page's selection asks for, in one batch each, so
-/// the nested fields read the request's loader cache: a page costs the same statements
-/// whatever its size, independent of the loader's batching window. Nothing is loaded for
-/// fields the query does not select.
+/// Whether the page's entries select `path` (through `nodes` or `edges`).
+fn selects(selection: &Lookahead<'_>, path: &[&str]) -> bool {
+    [
+        selection.field("nodes"),
+        selection.field("edges").field("node"),
+    ]
+    .into_iter()
+    .any(|node| path.iter().fold(node, |s, field| s.field(field)).exists())
+}
+
+/// The users the selection shows, which the page reads with its rows; nothing is read
+/// for fields the query does not select.
+fn people(selection: &Lookahead<'_>) -> People {
+    People {
+        owners: selects(selection, &["workspaceOwner"]),
+        requesters: selects(selection, &["webInfo", "user"]),
+    }
+}
+
+/// Puts the page's users and organizations in the request's loader cache, so the nested
+/// fields read them there: a page costs the same statements whatever its size. The users
+/// came with the page; organizations are remembered by the process once read.
 async fn preload_related(
     ctx: &Context<'_>,
     rows: &[crate::entity::connection_log::Model],
+    users: Vec<crate::entity::user::Model>,
 ) -> Result<()> {
-    let selection = ctx.look_ahead();
-    let selects = |path: &[&str]| {
-        [
-            selection.field("nodes"),
-            selection.field("edges").field("node"),
-        ]
-        .into_iter()
-        .any(|node| path.iter().fold(node, |s, field| s.field(field)).exists())
+    let loader = ctx.loader()?;
+    feed_users(loader, users).await;
+    let orgs: HashSet<OrganizationId> = if selects(&ctx.look_ahead(), &["organization"]) {
+        rows.iter()
+            .map(|r| OrganizationId(r.organization_id))
+            .collect()
+    } else {
+        HashSet::new()
     };
-    let mut orgs = HashSet::new();
-    if selects(&["organization"]) {
-        orgs.extend(rows.iter().map(|r| OrganizationId(r.organization_id)));
-    }
-    let mut users = HashSet::new();
-    if selects(&["workspaceOwner"]) {
-        users.extend(rows.iter().map(|r| UserId(r.workspace_owner_id)));
-    }
-    if selects(&["webInfo", "user"]) {
-        users.extend(rows.iter().filter_map(|r| r.user_id.map(UserId)));
-    }
-    preload_users_and_organizations(ctx.loader()?, users, orgs).await?;
+    preload_organizations(loader, orgs).await?;
     Ok(())
 }
 
@@ -93,12 +101,14 @@ impl ConnectionLogQuery {
                 after,
             },
             count,
+            people(&selection),
         )
         .await?;
         // The count, when one must run, goes alongside the page's nested objects.
+        let users = std::mem::take(&mut result.users);
         let (total, loaded) = tokio::join!(
             std::mem::take(&mut result.total).resolve(&state.db),
-            preload_related(ctx, &result.rows)
+            preload_related(ctx, &result.rows, users)
         );
         let total = total?;
         loaded?;
