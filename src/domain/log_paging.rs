@@ -5,7 +5,8 @@
 //!
 //! A log table says which columns order it ([`TimeOrdered`]); the rest is the same for every
 //! log: the arguments ([`PageRequest`] into [`Page`]), the opaque cursors over (time, id),
-//! the page query ([`fetch`]) and the count ([`Count`], [`Total`]), and retention's
+//! the page query ([`fetch`], which also reads the users the rows name, so that a page and
+//! the people it shows cost one statement) and the count ([`Count`], [`Total`]), and retention's
 //! deletion of the oldest rows in batches ([`delete_before`]).
 
 use base64::Engine;
