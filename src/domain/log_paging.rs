@@ -9,6 +9,8 @@
 //! the people it shows cost one statement) and the count ([`Count`], [`Total`]), and retention's
 //! deletion of the oldest rows in batches ([`delete_before`]).
 
+use std::collections::HashSet;
+
 use base64::Engine;
 use chrono::{DateTime, Utc};
 use sea_orm::{
@@ -149,7 +151,7 @@ pub struct LogPage<M> {
     /// The rows, newest first.
     pub rows: Vec<M>,
     /// The users the rows name in the columns the page was asked to read people from, each
-    /// once.
+    /// once (and perhaps one more, named by the row read past the page).
     pub users: Vec<user::Model>,
     /// Rows matching in all (capped at `cap + 1` with [`Count::Capped`]), when asked for.
     pub total: Total,
@@ -268,10 +270,12 @@ pub async fn fetch<E: TimeOrdered>(
         .filter(visible.clone())
         .order_by_desc(E::time_column())
         .order_by_desc(E::id_column());
-    let (rows, has_next_page) = match page {
+    // The users of the row read only to tell whether more follow come along: harmless.
+    let ((rows, has_next_page), users) = match page {
         Page::Offset { offset, limit } => {
-            let rows = rows_with_people(db, ordered.offset(offset).limit(limit + 1), people);
-            split_extra(rows.await?, limit)
+            let (rows, users) =
+                rows_with_people(db, ordered.offset(offset).limit(limit + 1), people).await?;
+            (split_extra(rows, limit), users)
         }
         Page::After { after, first } => {
             let keyed = match after {
@@ -283,8 +287,8 @@ pub async fn fetch<E: TimeOrdered>(
                 ),
                 None => ordered,
             };
-            let rows = rows_with_people(db, keyed.limit(first + 1), people);
-            split_extra(rows.await?, first)
+            let (rows, users) = rows_with_people(db, keyed.limit(first + 1), people).await?;
+            (split_extra(rows, first), users)
         }
     };
     let total = match (count, total_from_page(page, rows.len(), has_next_page)) {
@@ -296,18 +300,6 @@ pub async fn fetch<E: TimeOrdered>(
             count,
         }),
     };
-    let mut users: Vec<user::Model> = Vec::new();
-    let rows = rows
-        .into_iter()
-        .map(|(row, named)| {
-            for user in named.into_iter().flatten() {
-                if !users.iter().any(|known| known.id == user.id) {
-                    users.push(user);
-                }
-            }
-            row
-        })
-        .collect();
     Ok(LogPage {
         rows,
         users,
@@ -317,60 +309,54 @@ pub async fn fetch<E: TimeOrdered>(
     })
 }
 
-/// The rows `select` reads, each with the users its columns `people` name (`None` where a
-/// column is NULL or names no user): one outer join to `users` per column, so a page and
-/// the people it shows cost one statement.
+/// The rows `select` reads, and the users their columns `people` name, each once: one
+/// outer join to `users` per column, so a page and the people it shows cost one statement.
+/// A user named by several rows (a page's entries often share an owner) is decoded once.
 async fn rows_with_people<E: TimeOrdered>(
     db: &impl ConnectionTrait,
     select: Select<E>,
     people: &[E::Column],
-) -> Result<Vec<(E::Model, Vec<Option<user::Model>>)>, sea_orm::DbErr> {
+) -> Result<(Vec<E::Model>, Vec<user::Model>), sea_orm::DbErr> {
     if people.is_empty() {
-        let rows = select.all(db).await?;
-        return Ok(rows.into_iter().map(|row| (row, Vec::new())).collect());
+        return Ok((select.all(db).await?, Vec::new()));
     }
     let mut select = select;
-    for (n, column) in people.iter().enumerate() {
-        let alias = person_alias(n);
+    let prefixes: Vec<String> = (0..people.len()).map(|n| format!("person{n}_")).collect();
+    for (column, prefix) in people.iter().zip(&prefixes) {
+        let alias = Alias::new(prefix.trim_end_matches('_'));
         select = select.join_as(
             JoinType::LeftJoin,
             E::belongs_to(user::Entity)
                 .from(*column)
                 .to(user::Column::Id)
                 .into(),
-            Alias::new(&alias),
+            alias.clone(),
         );
         for field in user::Column::iter() {
             select = select.column_as(
-                Expr::col((Alias::new(&alias), field)),
-                format!("{alias}_{}", field.as_str()),
+                Expr::col((alias.clone(), field)),
+                format!("{prefix}{}", field.as_str()),
             );
         }
     }
     let results = db.query_all(&select.into_query()).await?;
-    results
-        .iter()
-        .map(|result| {
-            let row = E::Model::from_query_result(result, "")?;
-            let named = (0..people.len())
-                .map(|n| {
-                    let prefix = format!("{}_", person_alias(n));
-                    // The outer join found nobody exactly when the joined id is NULL; deciding
-                    // on the id alone keeps a decoding error an error.
-                    match result.try_get::<Option<Uuid>>(&prefix, "id")? {
-                        Some(_) => user::Model::from_query_result(result, &prefix).map(Some),
-                        None => Ok(None),
-                    }
-                })
-                .collect::<Result<Vec<_>, _>>()?;
-            Ok((row, named))
-        })
-        .collect()
-}
-
-/// The table alias of the `n`th joined person.
-fn person_alias(n: usize) -> String {
-    format!("person{n}")
+    let mut rows = Vec::with_capacity(results.len());
+    let mut users: Vec<user::Model> = Vec::new();
+    let mut seen = HashSet::new();
+    for result in &results {
+        rows.push(E::Model::from_query_result(result, "")?);
+        for prefix in &prefixes {
+            // The outer join found nobody exactly when the joined id is NULL; deciding on the
+            // id alone keeps a decoding error an error.
+            let Some(id) = result.try_get::<Option<Uuid>>(prefix, "id")? else {
+                continue;
+            };
+            if seen.insert(id) {
+                users.push(user::Model::from_query_result(result, prefix)?);
+            }
+        }
+    }
+    Ok((rows, users))
 }
 
 /// Counts the rows matching `visible`: all of them, or at most `cap + 1` by counting a
