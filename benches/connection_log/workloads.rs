@@ -2,7 +2,8 @@
 //! it when written by hand: the floor the server is compared with.
 
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
-use sea_orm::{ConnectionTrait, DatabaseConnection, Statement, Value};
+use devplane::entity::{connection_log, user};
+use sea_orm::{ConnectionTrait, DatabaseConnection, IdenStatic, Iterable, Statement, Value};
 use uuid::Uuid;
 
 use crate::seed::Seeded;
@@ -12,55 +13,12 @@ pub const PAGE: u64 = 50;
 /// The count cap of the capped workloads (the server's default).
 pub const CAP: u64 = 2000;
 
-/// The columns of a connection-log row, as the server reads them.
-const COLUMNS: [&str; 16] = [
-    "id",
-    "connect_time",
-    "organization_id",
-    "workspace_owner_id",
-    "workspace_id",
-    "workspace_name",
-    "agent_name",
-    "type",
-    "ip",
-    "code",
-    "user_agent",
-    "user_id",
-    "slug_or_port",
-    "connection_id",
-    "disconnect_time",
-    "disconnect_reason",
-];
-
-/// The columns of a user, as the server reads a page's owners with it.
-const USER_COLUMNS: [&str; 14] = [
-    "id",
-    "email",
-    "username",
-    "name",
-    "avatar_url",
-    "hashed_password",
-    "status",
-    "login_type",
-    "rbac_roles",
-    "is_system",
-    "deleted",
-    "created_at",
-    "updated_at",
-    "last_seen_at",
-];
-
 /// The page's select list: the row's columns and its owner's, joined as the server joins
-/// them.
+/// them (the columns come from the server's own entities, so the two cannot drift apart).
 fn page_columns() -> String {
-    COLUMNS
-        .iter()
-        .map(|c| format!("connection_logs.{c}"))
-        .chain(
-            USER_COLUMNS
-                .iter()
-                .map(|c| format!("owner.{c} AS owner_{c}")),
-        )
+    connection_log::Column::iter()
+        .map(|c| format!("connection_logs.{}", c.as_str()))
+        .chain(user::Column::iter().map(|c| format!("owner.{0} AS owner_{0}", c.as_str())))
         .collect::<Vec<_>>()
         .join(", ")
 }
