@@ -314,13 +314,12 @@ pub async fn fetch<E: TimeOrdered>(
 /// A user named by several rows (a page's entries often share an owner) is decoded once.
 async fn rows_with_people<E: TimeOrdered>(
     db: &impl ConnectionTrait,
-    select: Select<E>,
+    mut select: Select<E>,
     people: &[E::Column],
 ) -> Result<(Vec<E::Model>, Vec<user::Model>), sea_orm::DbErr> {
     if people.is_empty() {
         return Ok((select.all(db).await?, Vec::new()));
     }
-    let mut select = select;
     let prefixes: Vec<String> = (0..people.len()).map(|n| format!("person{n}_")).collect();
     for (column, prefix) in people.iter().zip(&prefixes) {
         let alias = Alias::new(prefix.trim_end_matches('_'));

@@ -47,22 +47,19 @@ pub fn new_loader(
     )
 }
 
-/// Loads the given organizations now and puts them in the request's cache, so that a
-/// page's nested fields read them without waiting out the loader's batching window (and its
-/// timer task): a page knows every id it needs before its fields resolve.
-pub async fn preload_organizations(
+/// Puts a page's users, already read with its rows, in the request's cache, and loads its
+/// organizations into it now, so that the page's nested fields read both without a
+/// statement and without waiting out the loader's batching window (and its timer task): a
+/// page knows every id it needs before its fields resolve.
+pub async fn preload_page(
     loader: &DataLoader<DbLoader, HashMapCache>,
+    users: Vec<user::Model>,
     organizations: HashSet<OrganizationId>,
 ) -> Result<(), LoadError> {
-    preload(loader, organizations).await
-}
-
-/// Puts users already read (with the rows that name them) in the request's cache, so that
-/// nested fields read them without a statement.
-pub async fn feed_users(loader: &DataLoader<DbLoader, HashMapCache>, users: Vec<user::Model>) {
     loader
         .feed_many(users.into_iter().map(|user| (UserId(user.id), user)))
         .await;
+    preload(loader, organizations).await
 }
 
 async fn preload<K>(

@@ -9,6 +9,17 @@ use super::{error::Result, types::PageInfo};
 use crate::domain::log_paging::{Count, LogPage};
 pub use crate::domain::paging::{DEFAULT_LIMIT, MAX_LIMIT};
 
+/// Whether a log connection's entries select the field at `path`, through `nodes` or
+/// through `edges { node }`.
+pub fn entries_select(selection: &Lookahead<'_>, path: &[&str]) -> bool {
+    [
+        selection.field("nodes"),
+        selection.field("edges").field("node"),
+    ]
+    .into_iter()
+    .any(|node| path.iter().fold(node, |s, field| s.field(field)).exists())
+}
+
 /// The count a log list runs: the capped one when `totalCount` is selected, none otherwise.
 pub fn count_for(selection: &Lookahead<'_>, cap: u64) -> Count {
     if selection.field("totalCount").exists() {

@@ -10,41 +10,25 @@ use crate::{
         log_paging::PageRequest,
         search::resolve::Lookups,
     },
-    entity::{audit_log, user},
+    entity::audit_log,
     graphql::{
         context::ContextExt,
         error::Result,
-        loaders::{OrganizationId, feed_users, preload_organizations},
-        pagination::{LogConnectionParts, OffsetPage, count_for},
+        loaders::{OrganizationId, preload_page},
+        pagination::{LogConnectionParts, OffsetPage, count_for, entries_select},
         types::{AuditLog, AuditLogConnection, AuditLogEdge, PageNodes},
     },
 };
 
-/// Whether the page's entries select `field` (through `nodes` or `edges`).
-fn selects(selection: &Lookahead<'_>, field: &str) -> bool {
-    selection.field("nodes").field(field).exists()
-        || selection.field("edges").field("node").field(field).exists()
-}
-
-/// Puts the page's actors and organizations in the request's loader cache, so the nested
-/// fields read them there: a page costs the same statements whatever its size. The actors
-/// came with the page; organizations are remembered by the process once read.
-async fn preload_related(
-    ctx: &Context<'_>,
-    rows: &[audit_log::Model],
-    actors: Vec<user::Model>,
-) -> Result<()> {
-    let loader = ctx.loader()?;
-    feed_users(loader, actors).await;
-    let orgs: HashSet<OrganizationId> = if selects(&ctx.look_ahead(), "organization") {
+/// The organizations of the page's entries, when the selection shows them.
+fn organizations(selection: &Lookahead<'_>, rows: &[audit_log::Model]) -> HashSet<OrganizationId> {
+    if entries_select(selection, &["organization"]) {
         rows.iter()
             .filter_map(|r| r.organization_id.map(OrganizationId))
             .collect()
     } else {
         HashSet::new()
-    };
-    preload_organizations(loader, orgs).await?;
-    Ok(())
+    }
 }
 
 /// Audit log queries.
@@ -92,14 +76,15 @@ impl AuditLogQuery {
                 after,
             },
             count,
-            selects(&selection, "user"),
+            entries_select(&selection, &["user"]),
         )
         .await?;
-        // The count, when one must run, goes alongside the page's nested objects.
-        let actors = std::mem::take(&mut result.users);
+        // The count, when one must run, goes alongside the page's nested objects; the actors
+        // came with the page, organizations are remembered by the process once read.
+        let orgs = organizations(&selection, &result.rows);
         let (total, loaded) = tokio::join!(
             std::mem::take(&mut result.total).resolve(&state.db),
-            preload_related(ctx, &result.rows, actors)
+            preload_page(ctx.loader()?, std::mem::take(&mut result.users), orgs)
         );
         let total = total?;
         loaded?;

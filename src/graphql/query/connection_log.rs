@@ -12,50 +12,33 @@ use crate::{
     graphql::{
         context::ContextExt,
         error::Result,
-        loaders::{OrganizationId, feed_users, preload_organizations},
-        pagination::{LogConnectionParts, OffsetPage, count_for},
+        loaders::{OrganizationId, preload_page},
+        pagination::{LogConnectionParts, OffsetPage, count_for, entries_select},
         types::{ConnectionLog, ConnectionLogConnection, ConnectionLogEdge, PageNodes},
     },
 };
-
-/// Whether the page's entries select `path` (through `nodes` or `edges`).
-fn selects(selection: &Lookahead<'_>, path: &[&str]) -> bool {
-    [
-        selection.field("nodes"),
-        selection.field("edges").field("node"),
-    ]
-    .into_iter()
-    .any(|node| path.iter().fold(node, |s, field| s.field(field)).exists())
-}
 
 /// The users the selection shows, which the page reads with its rows; nothing is read
 /// for fields the query does not select.
 fn people(selection: &Lookahead<'_>) -> People {
     People {
-        owners: selects(selection, &["workspaceOwner"]),
-        requesters: selects(selection, &["webInfo", "user"]),
+        owners: entries_select(selection, &["workspaceOwner"]),
+        requesters: entries_select(selection, &["webInfo", "user"]),
     }
 }
 
-/// Puts the page's users and organizations in the request's loader cache, so the nested
-/// fields read them there: a page costs the same statements whatever its size. The users
-/// came with the page; organizations are remembered by the process once read.
-async fn preload_related(
-    ctx: &Context<'_>,
+/// The organizations of the page's entries, when the selection shows them.
+fn organizations(
+    selection: &Lookahead<'_>,
     rows: &[crate::entity::connection_log::Model],
-    users: Vec<crate::entity::user::Model>,
-) -> Result<()> {
-    let loader = ctx.loader()?;
-    feed_users(loader, users).await;
-    let orgs: HashSet<OrganizationId> = if selects(&ctx.look_ahead(), &["organization"]) {
+) -> HashSet<OrganizationId> {
+    if entries_select(selection, &["organization"]) {
         rows.iter()
             .map(|r| OrganizationId(r.organization_id))
             .collect()
     } else {
         HashSet::new()
-    };
-    preload_organizations(loader, orgs).await?;
-    Ok(())
+    }
 }
 
 /// Connection log queries.
@@ -104,11 +87,12 @@ impl ConnectionLogQuery {
             people(&selection),
         )
         .await?;
-        // The count, when one must run, goes alongside the page's nested objects.
-        let users = std::mem::take(&mut result.users);
+        // The count, when one must run, goes alongside the page's nested objects; the users
+        // came with the page, organizations are remembered by the process once read.
+        let orgs = organizations(&selection, &result.rows);
         let (total, loaded) = tokio::join!(
             std::mem::take(&mut result.total).resolve(&state.db),
-            preload_related(ctx, &result.rows, users)
+            preload_page(ctx.loader()?, std::mem::take(&mut result.users), orgs)
         );
         let total = total?;
         loaded?;
