@@ -14,8 +14,8 @@ use std::collections::HashSet;
 use base64::Engine;
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    Condition, ConnectionTrait, EntityTrait, FromQueryResult, IdenStatic, Iterable, JoinType,
-    QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select,
+    Condition, ConnectionTrait, EntityTrait, IdenStatic, Iterable, JoinType, QueryFilter,
+    QueryOrder, QuerySelect, QueryTrait, Select,
     sea_query::{Alias, Expr, ExprTrait, IntoTableRef, Query, TableRef},
 };
 use uuid::Uuid;
@@ -25,7 +25,10 @@ use crate::{
         FieldError,
         paging::{self, PageError},
     },
-    entity::user,
+    entity::{
+        cells::{Cells, FromCells},
+        user,
+    },
 };
 
 /// Paging arguments that do not fit together or do not parse.
@@ -265,7 +268,10 @@ pub async fn fetch<E: TimeOrdered>(
     page: Page,
     count: Count,
     people: &[E::Column],
-) -> Result<LogPage<E::Model>, sea_orm::DbErr> {
+) -> Result<LogPage<E::Model>, sea_orm::DbErr>
+where
+    E::Model: FromCells,
+{
     let ordered = E::find()
         .filter(visible.clone())
         .order_by_desc(E::time_column())
@@ -316,13 +322,12 @@ async fn rows_with_people<E: TimeOrdered>(
     db: &impl ConnectionTrait,
     mut select: Select<E>,
     people: &[E::Column],
-) -> Result<(Vec<E::Model>, Vec<user::Model>), sea_orm::DbErr> {
-    if people.is_empty() {
-        return Ok((select.all(db).await?, Vec::new()));
-    }
-    let prefixes: Vec<String> = (0..people.len()).map(|n| format!("person{n}_")).collect();
-    for (column, prefix) in people.iter().zip(&prefixes) {
-        let alias = Alias::new(prefix.trim_end_matches('_'));
+) -> Result<(Vec<E::Model>, Vec<user::Model>), sea_orm::DbErr>
+where
+    E::Model: FromCells,
+{
+    for (n, column) in people.iter().enumerate() {
+        let alias = Alias::new(format!("person{n}"));
         select = select.join_as(
             JoinType::LeftJoin,
             E::belongs_to(user::Entity)
@@ -334,24 +339,26 @@ async fn rows_with_people<E: TimeOrdered>(
         for field in user::Column::iter() {
             select = select.column_as(
                 Expr::col((alias.clone(), field)),
-                format!("{prefix}{}", field.as_str()),
+                format!("person{n}_{}", field.as_str()),
             );
         }
     }
+    // Rows are decoded by position: the entity's columns first, then each person's.
     let results = db.query_all(&select.into_query()).await?;
     let mut rows = Vec::with_capacity(results.len());
     let mut users: Vec<user::Model> = Vec::new();
     let mut seen = HashSet::new();
     for result in &results {
-        rows.push(E::Model::from_query_result(result, "")?);
-        for prefix in &prefixes {
+        rows.push(E::Model::from_cells(&mut Cells::at(result, 0))?);
+        for n in 0..people.len() {
+            let start = E::Model::WIDTH + n * user::Model::WIDTH;
             // The outer join found nobody exactly when the joined id is NULL; deciding on the
             // id alone keeps a decoding error an error.
-            let Some(id) = result.try_get::<Option<Uuid>>(prefix, "id")? else {
+            let Some(id) = Cells::at(result, start).optional::<Uuid>()? else {
                 continue;
             };
             if seen.insert(id) {
-                users.push(user::Model::from_query_result(result, prefix)?);
+                users.push(user::Model::from_cells(&mut Cells::at(result, start))?);
             }
         }
     }

@@ -92,3 +92,25 @@ impl AuditAction {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+impl super::cells::FromCells for Model {
+    const WIDTH: usize = 14;
+    fn from_cells(cells: &mut super::cells::Cells<'_>) -> Result<Self, DbErr> {
+        Ok(Self {
+            id: cells.value()?,
+            time: cells.value()?,
+            user_id: cells.optional()?,
+            organization_id: cells.optional()?,
+            action: cells.value()?,
+            resource_type: cells.value()?,
+            resource_id: cells.optional()?,
+            resource_target: cells.value()?,
+            diff: cells.value()?,
+            status_code: cells.value()?,
+            ip: cells.optional()?,
+            user_agent: cells.value()?,
+            request_id: cells.value()?,
+            build_reason: cells.optional()?,
+        })
+    }
+}

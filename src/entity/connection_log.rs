@@ -46,3 +46,27 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+impl super::cells::FromCells for Model {
+    const WIDTH: usize = 16;
+    fn from_cells(cells: &mut super::cells::Cells<'_>) -> Result<Self, DbErr> {
+        Ok(Self {
+            id: cells.value()?,
+            connect_time: cells.value()?,
+            organization_id: cells.value()?,
+            workspace_owner_id: cells.value()?,
+            workspace_id: cells.value()?,
+            workspace_name: cells.value()?,
+            agent_name: cells.value()?,
+            r#type: cells.value()?,
+            ip: cells.optional()?,
+            code: cells.optional()?,
+            user_agent: cells.optional()?,
+            user_id: cells.optional()?,
+            slug_or_port: cells.optional()?,
+            connection_id: cells.optional()?,
+            disconnect_time: cells.optional()?,
+            disconnect_reason: cells.optional()?,
+        })
+    }
+}

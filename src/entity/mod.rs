@@ -3,6 +3,7 @@
 
 pub mod api_key;
 pub mod audit_log;
+pub mod cells;
 pub mod connection_log;
 pub mod file;
 pub mod group;

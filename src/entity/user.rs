@@ -69,3 +69,25 @@ pub enum LoginType {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+impl super::cells::FromCells for Model {
+    const WIDTH: usize = 14;
+    fn from_cells(cells: &mut super::cells::Cells<'_>) -> Result<Self, DbErr> {
+        Ok(Self {
+            id: cells.value()?,
+            email: cells.value()?,
+            username: cells.value()?,
+            name: cells.value()?,
+            avatar_url: cells.value()?,
+            hashed_password: cells.value()?,
+            status: cells.value()?,
+            login_type: cells.value()?,
+            rbac_roles: cells.value()?,
+            is_system: cells.value()?,
+            deleted: cells.value()?,
+            created_at: cells.value()?,
+            updated_at: cells.value()?,
+            last_seen_at: cells.optional()?,
+        })
+    }
+}
