@@ -192,6 +192,7 @@ impl Application {
                 .graphiql
                 .then(|| http::GraphiqlPage::new(&config.graphiql_assets_url)),
             document_limits: config.document_limits(),
+            documents: Default::default(),
             trusted_proxies: config.trusted_proxies.clone(),
             app_hosts: config
                 .proxy_hosts

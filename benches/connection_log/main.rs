@@ -15,7 +15,8 @@
 //! `DEVPLANE_BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres` for PostgreSQL.
 //! `DEVPLANE_BENCH_KEEP=1` keeps the PostgreSQL database afterwards, for `EXPLAIN`;
 //! `DEVPLANE_BENCH_PERF=<dir>` records the server's CPU profile (Linux `perf`) during the
-//! 8-client phases into `<dir>/first-page.perf.data` and `<dir>/viewer.perf.data`.
+//! 8-client phases into `<dir>/first-page.perf.data`, `<dir>/viewer.perf.data` and
+//! `<dir>/ingestion.perf.data`.
 
 mod measure;
 mod seed;
@@ -297,6 +298,13 @@ async fn run() {
     let report = "mutation Report($input: [ReportConnectionInput!]!) { reportConnections(input: $input) { recorded } }";
     let (server, agent_token) = (capped.clone(), Arc::new(agent_token));
     let batch = 500;
+    let cpu = capped.cpu_seconds();
+    let profile = std::env::var_os("DEVPLANE_BENCH_PERF").map(|dir| {
+        capped.profile(
+            &std::path::Path::new(&dir).join("ingestion.perf.data"),
+            LOAD.as_secs() - 1,
+        )
+    });
     let start = std::time::Instant::now();
     let done = load(8, LOAD, move || {
         let (server, agent_token) = (server.clone(), agent_token.clone());
@@ -320,6 +328,10 @@ async fn run() {
     })
     .await;
     let elapsed = start.elapsed().as_secs_f64();
+    let cpu = capped.cpu_seconds() - cpu;
+    if let Some(mut perf) = profile {
+        perf.wait().ok();
+    }
     let stored: i64 = db
         .query_one_raw(Statement::from_sql_and_values(
             db.get_database_backend(),
@@ -332,8 +344,9 @@ async fn run() {
         .unwrap_or(0);
     let sent = done * u64::try_from(batch).unwrap_or(0);
     println!(
-        "ingestion, 8 clients, reportConnections batches of {batch}: {:.0} events/s; {sent} sent, {stored} stored",
-        sent as f64 / elapsed
+        "ingestion, 8 clients, reportConnections batches of {batch}: {:.0} events/s, server CPU {:.1} µs per event; {sent} sent, {stored} stored",
+        sent as f64 / elapsed,
+        cpu * 1e6 / sent.max(1) as f64
     );
 
     drop(capped);

@@ -4,6 +4,7 @@
 
 pub mod audit_refusals;
 pub mod context;
+pub mod document_cache;
 pub mod document_limits;
 pub mod error;
 pub mod input_text;

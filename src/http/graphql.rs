@@ -31,6 +31,7 @@ use crate::{
     graphql::{
         audit_refusals::{MutationRequest, record_refusals},
         context::{AgentCaller, Caller, ProvisionerCaller},
+        document_cache::DocumentCache,
         document_limits::{self, DocumentError, DocumentLimits},
         error::{ApiError, ErrorCode},
         input_text,
@@ -221,22 +222,29 @@ fn selected_operation(
 }
 
 /// Refuses documents over the limits before anything expensive is done with them, and
-/// parses the rest once (async-graphql reuses the parsed document). A document that does
-/// not parse is passed on, so that async-graphql reports the syntax error.
+/// parses the rest once (async-graphql reuses the parsed document); a text parsed and
+/// checked before is taken from `documents` instead. A document that does not parse is
+/// passed on, so that async-graphql reports the syntax error.
 fn checked_document(
     request: &mut async_graphql::Request,
     limits: &DocumentLimits,
+    documents: &DocumentCache,
 ) -> Result<Parsed, DocumentError> {
-    document_limits::check_source(&request.query, limits)?;
     let operation_name = request.operation_name.clone();
+    if let Some(document) = documents.get(&request.query) {
+        let operation = selected_operation(&document, operation_name.as_deref());
+        request.set_parsed_query(document);
+        return Ok(Parsed::Document(operation));
+    }
+    document_limits::check_source(&request.query, limits)?;
+    let text = request.query.clone();
     let Ok(document) = request.parsed_query() else {
         return Ok(Parsed::SyntaxError);
     };
     document_limits::check_document(document, limits)?;
-    Ok(Parsed::Document(selected_operation(
-        document,
-        operation_name.as_deref(),
-    )))
+    let operation = selected_operation(document, operation_name.as_deref());
+    documents.insert(text, document.clone());
+    Ok(Parsed::Document(operation))
 }
 
 /// What the handler learnt from parsing the document itself.
@@ -322,18 +330,19 @@ async fn execute(
     mut request: async_graphql::Request,
     is_get: bool,
 ) -> Response {
-    let (operation, syntax_error) = match checked_document(&mut request, &state.document_limits) {
-        Ok(Parsed::Document(operation)) => (operation, false),
-        Ok(Parsed::SyntaxError) => (None, true),
-        Err(err) => {
-            return error_response(
-                StatusCode::BAD_REQUEST,
-                ErrorCode::BadUserInput,
-                &err.to_string(),
-                &[],
-            );
-        }
-    };
+    let (operation, syntax_error) =
+        match checked_document(&mut request, &state.document_limits, &state.documents) {
+            Ok(Parsed::Document(operation)) => (operation, false),
+            Ok(Parsed::SyntaxError) => (None, true),
+            Err(err) => {
+                return error_response(
+                    StatusCode::BAD_REQUEST,
+                    ErrorCode::BadUserInput,
+                    &err.to_string(),
+                    &[],
+                );
+            }
+        };
     let operation_name = operation.as_ref().and_then(|(_, name)| name.clone());
     if let Some(name) = &operation_name {
         tracing::Span::current().record("operation", name.as_str());

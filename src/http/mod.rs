@@ -31,6 +31,8 @@ pub struct HttpState {
     pub graphiql: Option<graphql::GraphiqlPage>,
     /// Limits every GraphQL document is checked against before it is parsed and run.
     pub document_limits: crate::graphql::document_limits::DocumentLimits,
+    /// Documents already parsed and checked, by their text.
+    pub documents: std::sync::Arc<crate::graphql::document_cache::DocumentCache>,
     /// Proxies whose `X-Forwarded-For` is believed.
     pub trusted_proxies: Vec<ipnet::IpNet>,
     /// Hosts workspace apps are served from (workspace proxies and the wildcard app host),
