@@ -4,7 +4,7 @@ use async_graphql::{Context, Enum, Json, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::{BuildReasonKind, Organization, PageInfo, PageNodes, User};
+use super::{BuildReasonKind, Organization, PageInfo, PageNodes, Preloaded, User};
 use crate::{
     entity::audit_log,
     graphql::{
@@ -60,14 +60,18 @@ impl AuditLog {
         self.0.time
     }
     /// Who did it; null for the system (background jobs) or a user that no longer exists.
-    async fn user(&self, ctx: &Context<'_>) -> Result<Option<User>> {
+    async fn user(&self, ctx: &Context<'_>) -> Result<Option<Preloaded<User>>> {
         let Some(id) = self.0.user_id else {
             return Ok(None);
         };
-        Ok(ctx.loader()?.load_one(UserId(id)).await?.map(User))
+        Ok(ctx
+            .loader()?
+            .load_one(UserId(id))
+            .await?
+            .map(|user| Preloaded(User(user))))
     }
     /// The organization of the object acted on; null for site-wide objects.
-    async fn organization(&self, ctx: &Context<'_>) -> Result<Option<Organization>> {
+    async fn organization(&self, ctx: &Context<'_>) -> Result<Option<Preloaded<Organization>>> {
         let Some(id) = self.0.organization_id else {
             return Ok(None);
         };
@@ -75,7 +79,7 @@ impl AuditLog {
             .loader()?
             .load_one(OrganizationId(id))
             .await?
-            .map(Organization))
+            .map(|org| Preloaded(Organization(org))))
     }
     /// What was done.
     async fn action(&self) -> AuditAction {

@@ -4,7 +4,7 @@ use async_graphql::{Context, Enum, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::{Organization, PageNodes, User};
+use super::{Organization, PageNodes, Preloaded, User};
 use crate::{
     domain::connection_log::ConnectionType as DomainType,
     entity::connection_log,
@@ -55,11 +55,15 @@ impl WebInfo {
         self.0.user_agent.as_deref().unwrap_or_default()
     }
     /// The authenticated requester; null when unauthenticated.
-    async fn user(&self, ctx: &Context<'_>) -> Result<Option<User>> {
+    async fn user(&self, ctx: &Context<'_>) -> Result<Option<Preloaded<User>>> {
         let Some(id) = self.0.user_id else {
             return Ok(None);
         };
-        Ok(ctx.loader()?.load_one(UserId(id)).await?.map(User))
+        Ok(ctx
+            .loader()?
+            .load_one(UserId(id))
+            .await?
+            .map(|user| Preloaded(User(user))))
     }
     /// The app slug, or the port.
     async fn slug_or_port(&self) -> &str {
@@ -100,20 +104,20 @@ impl ConnectionLog {
         self.0.connect_time
     }
     /// The workspace's organization.
-    async fn organization(&self, ctx: &Context<'_>) -> Result<Option<Organization>> {
+    async fn organization(&self, ctx: &Context<'_>) -> Result<Option<Preloaded<Organization>>> {
         Ok(ctx
             .loader()?
             .load_one(OrganizationId(self.0.organization_id))
             .await?
-            .map(Organization))
+            .map(|org| Preloaded(Organization(org))))
     }
     /// The workspace's owner.
-    async fn workspace_owner(&self, ctx: &Context<'_>) -> Result<Option<User>> {
+    async fn workspace_owner(&self, ctx: &Context<'_>) -> Result<Option<Preloaded<User>>> {
         Ok(ctx
             .loader()?
             .load_one(UserId(self.0.workspace_owner_id))
             .await?
-            .map(User))
+            .map(|user| Preloaded(User(user))))
     }
     /// The workspace's id.
     async fn workspace_id(&self) -> Uuid {

@@ -21,7 +21,7 @@ pub use identity::{
     ApiKey, AuthPayload, CreateApiTokenPayload, Group, Organization, OrganizationMember, User,
 };
 pub use license::{Entitlements, License};
-pub use page_nodes::PageNodes;
+pub use page_nodes::{PageNodes, Preloaded};
 pub use parameter::{ParameterInput, ParameterPreview};
 pub use prebuilds::PrebuildsSettings;
 pub use roles::{OrganizationRole, SiteRoleName, UserStatus};

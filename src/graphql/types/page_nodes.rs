@@ -8,6 +8,10 @@
 //! response for a fraction of the work. Each field still goes through its type's own
 //! `resolve_field`, so arguments, nested selections, nullability and error paths are
 //! async-graphql's, unchanged.
+//!
+//! The objects an entry nests (its owner, its organization) are [`Preloaded`]: resolved in
+//! order as well when every field they are asked for is ready, and the standard way when
+//! one must wait.
 
 use std::borrow::Cow;
 
@@ -163,5 +167,65 @@ impl<T: ContainerType + OutputType> OutputType for PageNodes<T> {
         }
         let list = objects.into_iter().map(Value::Object).collect();
         Ok(Value::List(list))
+    }
+}
+
+/// An object of type `T` whose fields its page preloaded, served exactly as `T` is.
+pub struct Preloaded<T>(pub T);
+
+/// `node`'s selected fields, resolved in order; `None` when one of them must wait (or a
+/// fragment needs the registry), for the standard resolution to do it all.
+fn resolve_ready<T: ContainerType + OutputType>(
+    ctx: &ContextSelectionSet<'_>,
+    node: &T,
+) -> ServerResult<Option<Value>> {
+    let type_name = T::type_name();
+    let mut fields = Vec::new();
+    if flatten(ctx, ctx.item, &type_name, &mut fields)?.is_none() {
+        return Ok(None);
+    }
+    let mut object = IndexMap::with_capacity(fields.len());
+    for field in fields {
+        let key = field.node.response_key().node.clone();
+        if field.node.name.node == "__typename" {
+            let name = node.introspection_type_name().into_owned();
+            insert(&mut object, key, Value::String(name));
+            continue;
+        }
+        let ctx_field = ctx.with_field(field);
+        match node.resolve_field(&ctx_field).now_or_never() {
+            Some(value) => insert(&mut object, key, value?.unwrap_or_default()),
+            None => return Ok(None),
+        }
+    }
+    Ok(Some(Value::Object(object)))
+}
+
+impl<T: ContainerType + OutputType> OutputType for Preloaded<T> {
+    fn type_name() -> Cow<'static, str> {
+        T::type_name()
+    }
+
+    fn qualified_type_name() -> String {
+        T::qualified_type_name()
+    }
+
+    fn create_type_info(registry: &mut Registry) -> String {
+        T::create_type_info(registry)
+    }
+
+    fn introspection_type_name(&self) -> Cow<'static, str> {
+        self.0.introspection_type_name()
+    }
+
+    async fn resolve(
+        &self,
+        ctx: &ContextSelectionSet<'_>,
+        field: &Positioned<Field>,
+    ) -> ServerResult<Value> {
+        match resolve_ready(ctx, &self.0)? {
+            Some(value) => Ok(value),
+            None => OutputType::resolve(&self.0, ctx, field).await,
+        }
     }
 }
