@@ -124,14 +124,16 @@ async fn a_page_costs_the_same_statements_whatever_its_size() {
     );
 }
 
-/// A selection exercising what `nodes` resolves by its own path: fragments (named and
-/// inline), aliases, `__typename`, `@skip` and `@include`, a field asked twice with different
-/// sub-selections, and a nested list the page does not preload.
+/// A selection exercising what `nodes` and the objects it nests resolve by their own path:
+/// fragments (named and inline), aliases, `__typename`, `@skip` and `@include`, a field asked
+/// twice with different sub-selections, and a nested list the page does not preload.
 const ENTRY: &str = "...Entry kind: type __typename ... on ConnectionLog { id webInfo { statusCode } } \
     agentName @skip(if: true) workspaceName @include(if: true) workspaceId @include(if: false) \
     workspaceOwner { id } workspaceOwner { username organizationMemberships { roles } }";
 const ENTRY_FRAGMENT: &str = "fragment Entry on ConnectionLog { id connectTime type ip \
-    organization { id name } webInfo { user { username } slugOrPort } sshInfo { connectionId } }";
+    organization { id name __typename orgName: name ...Org displayName @skip(if: true) } \
+    webInfo { user { username ... on User { email } } slugOrPort } sshInfo { connectionId } } \
+    fragment Org on Organization { displayName }";
 
 #[tokio::test]
 async fn nodes_resolve_as_edges_do_for_the_same_selection_and_cost() {
@@ -171,6 +173,22 @@ async fn nodes_resolve_as_edges_do_for_the_same_selection_and_cost() {
         (&json!("WORKSPACE_APP"), &json!("WORKSPACE_APP"))
     );
     assert_eq!(first["webInfo"]["statusCode"], 200);
+    let organization = &first["organization"];
+    assert_eq!(
+        (
+            &organization["name"],
+            &organization["orgName"],
+            &organization["__typename"]
+        ),
+        (&json!("default"), &json!("default"), &json!("Organization")),
+        "{organization}"
+    );
+    assert!(organization["displayName"].is_string(), "{organization}");
+    assert!(
+        first["webInfo"]["user"]["email"]
+            .as_str()
+            .is_some_and(|e| e.contains('@'))
+    );
     assert_eq!(first["webInfo"]["slugOrPort"], "app");
     assert!(
         first["webInfo"]["user"]["username"]
