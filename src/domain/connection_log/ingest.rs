@@ -5,12 +5,11 @@
 //! Connection events never go to the audit log.
 
 use chrono::{DateTime, Utc};
-use std::collections::HashMap;
+use std::{collections::HashMap, fmt::Write};
 
 use sea_orm::{
-    ActiveModelTrait, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel,
-    TransactionTrait,
-    sea_query::{Expr, OnConflict},
+    ActiveModelTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, IdenStatic,
+    IntoActiveModel, Iterable, Statement, TransactionTrait,
 };
 use uuid::Uuid;
 
@@ -256,44 +255,83 @@ fn collapse(target: &EventTarget, events: &[ConnectionEvent]) -> Vec<PendingRow>
 /// 5,000 to under 2,000 events/s on PostgreSQL over TCP (not over a Unix socket).
 const ROWS_PER_STATEMENT: usize = 50;
 
-/// Upserts rows whose keys are distinct: closing rows fill an existing row's disconnect
-/// fields once (first value wins), opening rows never change an existing row.
+/// The columns of the session key a report upserts on.
+const SESSION_KEY: &str = "connection_id, workspace_id, agent_name";
+/// The disconnect fields a closing row fills in, first value wins.
+const DISCONNECT_FIELDS: [&str; 3] = ["disconnect_time", "disconnect_reason", "code"];
+
+/// The text of an upsert of `rows` connection log rows, with a placeholder for every value
+/// of every column. Closing rows fill an existing row's disconnect fields once (first value
+/// wins); opening rows never change an existing row. Written out rather than built from
+/// models: building a 50-row statement through sea-orm's query builder copied every value
+/// twice and was a fifth of ingestion's CPU. Both engines accept this text.
+fn upsert_sql(backend: DbBackend, rows: usize, closing: bool) -> String {
+    let columns: Vec<&str> = connection_log::Column::iter()
+        .map(|column| column.as_str())
+        .collect();
+    let mut sql = String::with_capacity(128 + rows * columns.len() * 6);
+    sql.push_str("INSERT INTO connection_logs (");
+    for (i, column) in columns.iter().enumerate() {
+        let separator = if i == 0 { "" } else { ", " };
+        let _ = write!(sql, "{separator}\"{column}\"");
+    }
+    sql.push_str(") VALUES ");
+    let mut placeholder = 0usize;
+    for row in 0..rows {
+        sql.push_str(if row == 0 { "(" } else { ", (" });
+        for i in 0..columns.len() {
+            placeholder += 1;
+            let separator = if i == 0 { "" } else { ", " };
+            let _ = match backend {
+                DbBackend::Postgres => write!(sql, "{separator}${placeholder}"),
+                _ => write!(sql, "{separator}?"),
+            };
+        }
+        sql.push(')');
+    }
+    let _ = write!(sql, " ON CONFLICT ({SESSION_KEY}) ");
+    if closing {
+        sql.push_str("DO UPDATE SET ");
+        for (i, field) in DISCONNECT_FIELDS.iter().enumerate() {
+            let separator = if i == 0 { "" } else { ", " };
+            let _ = write!(
+                sql,
+                "{separator}{field} = COALESCE(connection_logs.{field}, excluded.{field})"
+            );
+        }
+    } else {
+        sql.push_str("DO NOTHING");
+    }
+    sql
+}
+
+/// Upserts rows whose keys are distinct (see [`upsert_sql`]), [`ROWS_PER_STATEMENT`] at a
+/// time.
 async fn upsert_rows(
     db: &impl ConnectionTrait,
     rows: Vec<connection_log::Model>,
     closing: bool,
 ) -> Result<(), sea_orm::DbErr> {
-    let key = [
-        connection_log::Column::ConnectionId,
-        connection_log::Column::WorkspaceId,
-        connection_log::Column::AgentName,
-    ];
-    let on_conflict = if closing {
-        let keep_first =
-            |col: &str| Expr::cust(format!("COALESCE(connection_logs.{col}, excluded.{col})"));
-        OnConflict::columns(key)
-            .value(
-                connection_log::Column::DisconnectTime,
-                keep_first("disconnect_time"),
-            )
-            .value(
-                connection_log::Column::DisconnectReason,
-                keep_first("disconnect_reason"),
-            )
-            .value(connection_log::Column::Code, keep_first("code"))
-            .to_owned()
-    } else {
-        OnConflict::columns(key).do_nothing().to_owned()
-    };
+    let backend = db.get_database_backend();
+    let width = connection_log::Column::iter().count();
     let mut rows = rows.into_iter().peekable();
     while rows.peek().is_some() {
-        let chunk = rows
-            .by_ref()
-            .take(ROWS_PER_STATEMENT)
-            .map(|row| row.into_active_model().reset_all());
-        connection_log::Entity::insert_many(chunk)
-            .on_conflict(on_conflict.clone())
-            .exec_without_returning(db)
+        let mut values = Vec::with_capacity(ROWS_PER_STATEMENT * width);
+        let mut count = 0;
+        for row in rows.by_ref().take(ROWS_PER_STATEMENT) {
+            // Taken out of the active model in column order, moved rather than copied.
+            let mut row = row.into_active_model();
+            for column in connection_log::Column::iter() {
+                // Every field of a model converted whole is set (a NULL is a typed value).
+                let value = row.take(column).into_value().ok_or_else(|| {
+                    sea_orm::DbErr::Custom(format!("{} is not set", column.as_str()))
+                })?;
+                values.push(value);
+            }
+            count += 1;
+        }
+        let sql = upsert_sql(backend, count, closing);
+        db.execute_raw(Statement::from_sql_and_values(backend, sql, values))
             .await?;
     }
     Ok(())
@@ -460,6 +498,36 @@ pub async fn report_web_connection(
 mod tests {
     use super::*;
     use ConnectionAction::{Connect, Disconnect};
+
+    #[test]
+    fn an_upsert_names_every_column_and_a_placeholder_for_each_value() {
+        let columns = "\"id\", \"connect_time\", \"organization_id\", \"workspace_owner_id\", \
+            \"workspace_id\", \"workspace_name\", \"agent_name\", \"type\", \"ip\", \"code\", \
+            \"user_agent\", \"user_id\", \"slug_or_port\", \"connection_id\", \
+            \"disconnect_time\", \"disconnect_reason\"";
+        let pg = upsert_sql(DbBackend::Postgres, 2, false);
+        assert_eq!(
+            pg,
+            format!(
+                "INSERT INTO connection_logs ({columns}) VALUES \
+                 ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16), \
+                 ($17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32) \
+                 ON CONFLICT (connection_id, workspace_id, agent_name) DO NOTHING"
+            )
+        );
+        let sqlite = upsert_sql(DbBackend::Sqlite, 1, true);
+        assert_eq!(
+            sqlite,
+            format!(
+                "INSERT INTO connection_logs ({columns}) VALUES \
+                 (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
+                 ON CONFLICT (connection_id, workspace_id, agent_name) DO UPDATE SET \
+                 disconnect_time = COALESCE(connection_logs.disconnect_time, excluded.disconnect_time), \
+                 disconnect_reason = COALESCE(connection_logs.disconnect_reason, excluded.disconnect_reason), \
+                 code = COALESCE(connection_logs.code, excluded.code)"
+            )
+        );
+    }
 
     #[test]
     fn ips_are_normalized() {
