@@ -20,7 +20,7 @@ use futures_util::FutureExt;
 use async_graphql::{
     ContainerType, ContextSelectionSet, Name, OutputType, Positioned, ServerError, ServerResult,
     Value,
-    indexmap::IndexMap,
+    indexmap::{IndexMap, map::Entry},
     parser::types::{Field, Selection, SelectionSet},
     registry::Registry,
 };
@@ -84,15 +84,18 @@ fn flatten<'a>(
 /// Puts `value` under `key`, merging it into an object already there, as GraphQL's field
 /// merging requires (`owner { id } owner { name }` gives one `owner` with both).
 fn insert(object: &mut IndexMap<Name, Value>, key: Name, value: Value) {
-    match (object.get_mut(&key), value) {
-        (Some(Value::Object(existing)), Value::Object(more)) => {
-            for (key, value) in more {
-                insert(existing, key, value);
+    // One hash of the key, whether the field is new (nearly always) or merged.
+    match object.entry(key) {
+        Entry::Occupied(mut slot) => match (slot.get_mut(), value) {
+            (Value::Object(existing), Value::Object(more)) => {
+                for (key, value) in more {
+                    insert(existing, key, value);
+                }
             }
-        }
-        (Some(slot), value) => *slot = value,
-        (None, value) => {
-            object.insert(key, value);
+            (slot, value) => *slot = value,
+        },
+        Entry::Vacant(slot) => {
+            slot.insert(value);
         }
     }
 }
