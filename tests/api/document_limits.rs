@@ -230,3 +230,31 @@ async fn limits_follow_their_flags() {
     let body: Value = response.json().await.expect("json");
     assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
 }
+
+/// A document the server remembers by its text is run afresh each time: the same text with
+/// other variables skips other fields, and a text sent again after a refusal is refused again.
+#[tokio::test]
+async fn a_remembered_document_runs_with_each_requests_own_variables() {
+    let app = TestApp::spawn().await;
+    let admin = app.create_first_user().await;
+    let query = "query Me($hide: Boolean!) { viewer { id username @skip(if: $hide) email @include(if: $hide) } }";
+    let mut seen = Vec::new();
+    for hide in [true, false, true, false] {
+        let response = app.gql(query, json!({ "hide": hide }), Some(&admin)).await;
+        let viewer = response.data()["viewer"].clone();
+        seen.push((
+            viewer.get("username").is_some(),
+            viewer.get("email").is_some(),
+        ));
+        assert!(viewer["id"].is_string(), "{viewer}");
+    }
+    assert_eq!(
+        seen,
+        [(false, true), (true, false), (false, true), (true, false)]
+    );
+    let bomb = fragment_bomb(25);
+    for _ in 0..2 {
+        let refused = app.gql(&bomb, json!({}), Some(&admin)).await;
+        assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{}", refused.body);
+    }
+}
