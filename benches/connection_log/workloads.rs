@@ -190,8 +190,9 @@ fn statement(db: &DatabaseConnection, sql: &str, values: Vec<Value>) -> Statemen
 }
 
 impl Workload {
-    /// Runs by hand what a page request needs: the user lookup, the page with its owners
-    /// (after `after` when given) and the count; returns the count.
+    /// Runs by hand what a page request needs: the user lookup, then the page with its
+    /// owners (after `after` when given) and, when asked, the count in the same statement,
+    /// as the server does; returns the count.
     pub async fn raw(
         &self,
         db: &DatabaseConnection,
@@ -214,41 +215,44 @@ impl Workload {
             );
             values.extend([time.into(), id.into()]);
         }
-        db.query_all_raw(statement(
-            db,
-            &format!(
-                "SELECT {} FROM connection_logs \
-                 LEFT JOIN users AS owner ON connection_logs.workspace_owner_id = owner.id \
-                 WHERE {condition} \
-                 ORDER BY connection_logs.connect_time DESC, connection_logs.id DESC LIMIT {}",
-                page_columns(),
-                PAGE + 1
-            ),
-            values,
-        ))
-        .await
-        .expect("page");
-        match count {
-            RawCount::None => 0,
-            RawCount::Capped | RawCount::Exact => {
-                let sql = if count == RawCount::Capped {
-                    format!(
-                        "SELECT COUNT(*) AS n FROM (SELECT 1 FROM connection_logs WHERE {} LIMIT {}) c",
-                        self.condition,
-                        CAP + 1
-                    )
-                } else {
-                    format!(
-                        "SELECT COUNT(*) AS n FROM connection_logs WHERE {}",
-                        self.condition
-                    )
-                };
-                db.query_one_raw(statement(db, &sql, self.values.clone()))
+        let page = format!(
+            "SELECT {} FROM connection_logs \
+             LEFT JOIN users AS owner ON connection_logs.workspace_owner_id = owner.id \
+             WHERE {condition} \
+             ORDER BY connection_logs.connect_time DESC, connection_logs.id DESC LIMIT {}",
+            page_columns(),
+            PAGE + 1
+        );
+        let counting = match count {
+            RawCount::None => {
+                db.query_all_raw(statement(db, &page, values))
                     .await
-                    .expect("count")
-                    .and_then(|r| r.try_get::<i64>("", "n").ok())
-                    .unwrap_or(0)
+                    .expect("page");
+                return 0;
             }
-        }
+            RawCount::Capped => format!(
+                "SELECT COUNT(*) AS n FROM (SELECT 1 FROM connection_logs WHERE {condition} LIMIT {}) c",
+                CAP + 1
+            ),
+            RawCount::Exact => {
+                format!("SELECT COUNT(*) AS n FROM connection_logs WHERE {condition}")
+            }
+        };
+        // The server counts in the page's own statement; so does the floor.
+        let rows = db
+            .query_all_raw(statement(
+                db,
+                &format!(
+                    "SELECT total.n, page.* FROM ({counting}) AS total \
+                     LEFT JOIN ({page}) AS page ON 1 = 1 \
+                     ORDER BY page.connect_time DESC, page.id DESC"
+                ),
+                values,
+            ))
+            .await
+            .expect("page and count");
+        rows.first()
+            .and_then(|r| r.try_get::<i64>("", "n").ok())
+            .unwrap_or(0)
     }
 }

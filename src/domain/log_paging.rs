@@ -1,12 +1,12 @@
 //! Paging of the logs (connection log, audit log): newest first in `time DESC, id DESC`
 //! order, by offset or by keyset cursor (a deep page costs what the first costs), and a
-//! total from a separate count query, capped so it never scans millions of rows, and run
-//! only when the caller asks for a total that the page itself does not tell.
+//! total, capped so that it never counts millions of rows, counted only when the caller
+//! asks for it, and then by the page's own statement.
 //!
 //! A log table says which columns order it ([`TimeOrdered`]); the rest is the same for every
 //! log: the arguments ([`PageRequest`] into [`Page`]), the opaque cursors over (time, id),
-//! the page query ([`fetch`], which also reads the users the rows name, so that a page and
-//! the people it shows cost one statement) and the count ([`Count`], [`Total`]), and retention's
+//! the page query ([`fetch`], which also reads the users the rows name and the total, so
+//! that a page, the people it shows and its count cost one statement) and retention's
 //! deletion of the oldest rows in batches ([`delete_before`]).
 
 use std::collections::HashSet;
@@ -14,9 +14,9 @@ use std::collections::HashSet;
 use base64::Engine;
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    Condition, ConnectionTrait, EntityTrait, IdenStatic, Iterable, JoinType, QueryFilter,
+    Condition, ConnectionTrait, EntityTrait, IdenStatic, Iterable, JoinType, Order, QueryFilter,
     QueryOrder, QuerySelect, QueryTrait, Select,
-    sea_query::{Alias, Expr, ExprTrait, IntoTableRef, Query, TableRef},
+    sea_query::{Alias, Asterisk, Expr, ExprTrait, IntoTableRef, Query, SelectStatement, TableRef},
 };
 use uuid::Uuid;
 
@@ -156,8 +156,9 @@ pub struct LogPage<M> {
     /// The users the rows name in the columns the page was asked to read people from, each
     /// once (and perhaps one more, named by the row read past the page).
     pub users: Vec<user::Model>,
-    /// Rows matching in all (capped at `cap + 1` with [`Count::Capped`]), when asked for.
-    pub total: Total,
+    /// Rows matching in all (capped at `cap + 1` with [`Count::Capped`]); `None` when not
+    /// asked for.
+    pub total: Option<u64>,
     /// Whether rows follow this page.
     pub has_next_page: bool,
     /// Whether rows precede this page (false when unknown, for cursor pages).
@@ -169,7 +170,7 @@ impl<M> Default for LogPage<M> {
         Self {
             rows: Vec::new(),
             users: Vec::new(),
-            total: Total::default(),
+            total: None,
             has_next_page: false,
             has_previous_page: false,
         }
@@ -181,49 +182,9 @@ impl<M> LogPage<M> {
     pub fn empty(page: Page, count: Count) -> Self {
         Self {
             has_previous_page: page.has_previous(),
-            total: if count == Count::Skip {
-                Total::NotAsked
-            } else {
-                Total::Known(0)
-            },
+            total: (count != Count::Skip).then_some(0),
             ..Self::default()
         }
-    }
-}
-
-/// The total of a page: known, not asked for, or a count still to run.
-#[derive(Debug, Clone, Default)]
-pub enum Total {
-    /// No count was asked for.
-    #[default]
-    NotAsked,
-    /// The page told it, or nothing can match.
-    Known(u64),
-    /// The count query, left for the caller to run alongside whatever else it loads for the
-    /// page (its nested objects), rather than before it.
-    Pending(PendingCount),
-}
-
-/// A count of the rows a filter matches, not yet run.
-#[derive(Debug, Clone)]
-pub struct PendingCount {
-    table: TableRef,
-    visible: Condition,
-    count: Count,
-}
-
-impl Total {
-    /// The total, running the count if it is still pending; `None` when not asked for.
-    pub async fn resolve(self, db: &impl ConnectionTrait) -> Result<Option<u64>, sea_orm::DbErr> {
-        Ok(match self {
-            Total::NotAsked => None,
-            Total::Known(total) => Some(total),
-            Total::Pending(pending) => {
-                Some(pending.count.limit(
-                    count_matching(db, pending.table, pending.visible, pending.count).await?,
-                ))
-            }
-        })
     }
 }
 
@@ -259,9 +220,8 @@ fn col<E: TimeOrdered>(column: E::Column) -> Expr {
     Expr::col((E::default(), column))
 }
 
-/// The page of the rows of `E` matching `visible`, with the total `count` asks for (run
-/// now only when the page itself tells it; otherwise left pending for the caller), and the
-/// users that the columns `people` of its rows name, read by the page's own statement.
+/// The page of the rows of `E` matching `visible`, with the total `count` asks for and the
+/// users that the columns `people` of its rows name, all read by one statement.
 pub async fn fetch<E: TimeOrdered>(
     db: &impl ConnectionTrait,
     visible: Condition,
@@ -272,17 +232,40 @@ pub async fn fetch<E: TimeOrdered>(
 where
     E::Model: FromCells,
 {
+    let (statement, size) = page_statement::<E>(visible, page, count, people);
+    // The users of the row read only to tell whether more follow come along: harmless.
+    let (rows, users, total) =
+        read_page::<E>(db, &statement, count != Count::Skip, people.len()).await?;
+    let (rows, has_next_page) = split_extra(rows, size);
+    Ok(LogPage {
+        rows,
+        users,
+        total: total.map(|total| count.limit(total)),
+        has_next_page,
+        has_previous_page: page.has_previous(),
+    })
+}
+
+/// The statement reading `page` of the rows matching `visible` (one row more than the page
+/// holds, which tells whether more follow), with one outer join to `users` per column of
+/// `people`, and the page's size. When `count` asks for a total, the statement counts too:
+/// `SELECT total.n, page.* FROM (<count>) AS total LEFT JOIN (<page>) AS page ON 1 = 1`,
+/// which saves a round trip and a connection checkout per page, counts in the page's own
+/// snapshot, and still gives the total on an empty page (the outer join keeps the count's
+/// row, its page cells NULL). On a page that turns out to hold every row the count is a
+/// count of that page: cheap.
+fn page_statement<E: TimeOrdered>(
+    visible: Condition,
+    page: Page,
+    count: Count,
+    people: &[E::Column],
+) -> (SelectStatement, u64) {
     let ordered = E::find()
         .filter(visible.clone())
         .order_by_desc(E::time_column())
         .order_by_desc(E::id_column());
-    // The users of the row read only to tell whether more follow come along: harmless.
-    let ((rows, has_next_page), users) = match page {
-        Page::Offset { offset, limit } => {
-            let (rows, users) =
-                rows_with_people(db, ordered.offset(offset).limit(limit + 1), people).await?;
-            (split_extra(rows, limit), users)
-        }
+    let (select, size) = match page {
+        Page::Offset { offset, limit } => (ordered.offset(offset).limit(limit + 1), limit),
         Page::After { after, first } => {
             let keyed = match after {
                 // A row-value comparison, not the equivalent OR: both engines seek the
@@ -293,39 +276,34 @@ where
                 ),
                 None => ordered,
             };
-            let (rows, users) = rows_with_people(db, keyed.limit(first + 1), people).await?;
-            (split_extra(rows, first), users)
+            (keyed.limit(first + 1), first)
         }
     };
-    let total = match (count, total_from_page(page, rows.len(), has_next_page)) {
-        (Count::Skip, _) => Total::NotAsked,
-        (_, Some(total)) => Total::Known(count.limit(total)),
-        (_, None) => Total::Pending(PendingCount {
-            table: E::default().into_table_ref(),
-            visible,
-            count,
-        }),
+    let rows = with_people(select, people).into_query();
+    let Some(counting) = count_statement(E::default().into_table_ref(), visible, count) else {
+        return (rows, size);
     };
-    Ok(LogPage {
-        rows,
-        users,
-        total,
-        has_next_page,
-        has_previous_page: page.has_previous(),
-    })
+    let page_alias = Alias::new("page");
+    let statement = Query::select()
+        .column((Alias::new("total"), Alias::new("n")))
+        .column((page_alias.clone(), Asterisk))
+        .from_subquery(counting, Alias::new("total"))
+        .join_subquery(
+            JoinType::LeftJoin,
+            rows,
+            page_alias.clone(),
+            Expr::cust("1 = 1"),
+        )
+        // A join's output has no order of its own: the page's is restated.
+        .order_by((page_alias.clone(), E::time_column()), Order::Desc)
+        .order_by((page_alias, E::id_column()), Order::Desc)
+        .to_owned();
+    (statement, size)
 }
 
-/// The rows `select` reads, and the users their columns `people` name, each once: one
-/// outer join to `users` per column, so a page and the people it shows cost one statement.
-/// A user named by several rows (a page's entries often share an owner) is decoded once.
-async fn rows_with_people<E: TimeOrdered>(
-    db: &impl ConnectionTrait,
-    mut select: Select<E>,
-    people: &[E::Column],
-) -> Result<(Vec<E::Model>, Vec<user::Model>), sea_orm::DbErr>
-where
-    E::Model: FromCells,
-{
+/// `select` with the users its columns `people` name: one outer join to `users` per column,
+/// each user's columns after the entity's, in the entity's order.
+fn with_people<E: TimeOrdered>(mut select: Select<E>, people: &[E::Column]) -> Select<E> {
     for (n, column) in people.iter().enumerate() {
         let alias = Alias::new(format!("person{n}"));
         select = select.join_as(
@@ -343,38 +321,62 @@ where
             );
         }
     }
-    // Rows are decoded by position: the entity's columns first, then each person's.
-    let results = db.query_all(&select.into_query()).await?;
+    select
+}
+
+/// The rows `statement` reads, the `persons` users each names (each user once: a page's
+/// entries often share an owner), and the total when the statement is `counted` (its first
+/// cell). Rows are decoded by position: the total, the entity's columns, then each person's.
+async fn read_page<E: TimeOrdered>(
+    db: &impl ConnectionTrait,
+    statement: &SelectStatement,
+    counted: bool,
+    persons: usize,
+) -> Result<(Vec<E::Model>, Vec<user::Model>, Option<u64>), sea_orm::DbErr>
+where
+    E::Model: FromCells,
+{
+    let results = db.query_all(statement).await?;
+    let start = usize::from(counted);
+    let id_at = start
+        + E::Column::iter()
+            .position(|c| c.as_str() == E::id_column().as_str())
+            .unwrap_or_default();
+    let mut total = None;
     let mut rows = Vec::with_capacity(results.len());
     let mut users: Vec<user::Model> = Vec::new();
     let mut seen = HashSet::new();
     for result in &results {
-        rows.push(E::Model::from_cells(&mut Cells::at(result, 0))?);
-        for n in 0..people.len() {
-            let start = E::Model::WIDTH + n * user::Model::WIDTH;
-            // The outer join found nobody exactly when the joined id is NULL; deciding on the
-            // id alone keeps a decoding error an error.
-            let Some(id) = Cells::at(result, start).optional::<Uuid>()? else {
+        if counted {
+            let n = Cells::at(result, 0).value::<i64>()?;
+            total = Some(u64::try_from(n).unwrap_or(0));
+            // The outer join found no page row exactly when the row's id is NULL.
+            if Cells::at(result, id_at).optional::<Uuid>()?.is_none() {
+                continue;
+            }
+        }
+        rows.push(E::Model::from_cells(&mut Cells::at(result, start))?);
+        for n in 0..persons {
+            let at = start + E::Model::WIDTH + n * user::Model::WIDTH;
+            // Likewise nobody was joined exactly when the joined id is NULL; deciding on
+            // the id alone keeps a decoding error an error.
+            let Some(id) = Cells::at(result, at).optional::<Uuid>()? else {
                 continue;
             };
             if seen.insert(id) {
-                users.push(user::Model::from_cells(&mut Cells::at(result, start))?);
+                users.push(user::Model::from_cells(&mut Cells::at(result, at))?);
             }
         }
     }
-    Ok((rows, users))
+    Ok((rows, users, total))
 }
 
-/// Counts the rows matching `visible`: all of them, or at most `cap + 1` by counting a
-/// subquery limited to that many, which reads no more index entries than that.
-async fn count_matching(
-    db: &impl ConnectionTrait,
-    table: TableRef,
-    visible: Condition,
-    count: Count,
-) -> Result<u64, sea_orm::DbErr> {
-    let statement = match count {
-        Count::Skip => return Ok(0),
+/// The statement counting the rows matching `visible`, as `n`: all of them, or at most
+/// `cap + 1` by counting a subquery limited to that many, which reads no more index entries
+/// than that; none when no total is asked for.
+fn count_statement(table: TableRef, visible: Condition, count: Count) -> Option<SelectStatement> {
+    Some(match count {
+        Count::Skip => return None,
         Count::Exact => Query::select()
             .expr_as(Expr::cust("COUNT(*)"), "n")
             .from(table)
@@ -392,24 +394,7 @@ async fn count_matching(
                 .from_subquery(capped, "capped")
                 .to_owned()
         }
-    };
-    let row = db.query_one(&statement).await?;
-    Ok(row
-        .map(|r| r.try_get::<i64>("", "n"))
-        .transpose()?
-        .map_or(0, |n| u64::try_from(n).unwrap_or(0)))
-}
-
-/// The total the page itself tells, without a count: a page that starts at the top, or an
-/// offset page that reached the last row, knows every row before and in it.
-fn total_from_page(page: Page, rows: usize, has_next_page: bool) -> Option<u64> {
-    let rows = u64::try_from(rows).unwrap_or(u64::MAX);
-    match page {
-        _ if has_next_page => None,
-        Page::Offset { offset, .. } if offset == 0 || rows > 0 => Some(offset + rows),
-        Page::After { after: None, .. } => Some(rows),
-        _ => None,
-    }
+    })
 }
 
 /// Pages are fetched one row longer than asked, which tells whether more follow.
@@ -504,21 +489,45 @@ mod tests {
     }
 
     #[test]
-    fn a_page_tells_its_total_when_it_sees_every_row_before_its_end() {
-        let offset = |offset| Page::Offset { offset, limit: 10 };
-        assert_eq!(total_from_page(offset(0), 3, false), Some(3));
-        assert_eq!(total_from_page(offset(20), 3, false), Some(23));
-        assert_eq!(total_from_page(offset(20), 0, false), None);
-        assert_eq!(total_from_page(offset(0), 10, true), None);
-        let first = Page::After {
+    fn a_total_is_counted_by_the_page_statement_only_when_asked_for() {
+        use crate::entity::connection_log::{Column, Entity};
+        use sea_orm::sea_query::PostgresQueryBuilder;
+        let page = Page::After {
             after: None,
-            first: 10,
+            first: 50,
         };
-        assert_eq!(total_from_page(first, 4, false), Some(4));
-        let later = Page::After {
-            after: Some((Utc::now(), Uuid::nil())),
-            first: 10,
+        let sql = |count| {
+            let visible = Condition::all().add(Expr::cust("type = 'ssh'"));
+            let (statement, size) =
+                page_statement::<Entity>(visible, page, count, &[Column::WorkspaceOwnerId]);
+            assert_eq!(size, 50);
+            statement.to_string(PostgresQueryBuilder)
         };
-        assert_eq!(total_from_page(later, 4, false), None);
+        let plain = sql(Count::Skip);
+        assert!(
+            plain.starts_with(r#"SELECT "connection_logs"."id", "#)
+                && plain.contains(r#"LEFT JOIN "users" AS "person0" ON "#)
+                && plain.ends_with(
+                    r#"WHERE type = 'ssh' ORDER BY "connection_logs"."connect_time" DESC, "connection_logs"."id" DESC LIMIT 51"#
+                )
+                && !plain.contains("COUNT"),
+            "{plain}"
+        );
+        // The counting statements wrap that same page statement, whole.
+        let wrapped = |counting: &str| {
+            format!(
+                r#"SELECT "total"."n", "page".* FROM ({counting}) AS "total" LEFT JOIN ({plain}) AS "page" ON 1 = 1 ORDER BY "page"."connect_time" DESC, "page"."id" DESC"#
+            )
+        };
+        assert_eq!(
+            sql(Count::Capped(2000)),
+            wrapped(
+                r#"SELECT COUNT(*) AS "n" FROM (SELECT 1 FROM "connection_logs" WHERE type = 'ssh' LIMIT 2001) AS "capped""#
+            )
+        );
+        assert_eq!(
+            sql(Count::Exact),
+            wrapped(r#"SELECT COUNT(*) AS "n" FROM "connection_logs" WHERE type = 'ssh'"#)
+        );
     }
 }

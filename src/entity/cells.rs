@@ -42,12 +42,12 @@ impl<'r> Cells<'r> {
 
     /// Whether the cell at `at` is NULL, asked of the driver's row without decoding it.
     fn is_null(&self, at: usize) -> Result<bool, DbErr> {
-        let not_found = |err: sea_orm::sqlx::Error| DbErr::Type(err.to_string());
+        let driver_error = |err: sea_orm::sqlx::Error| DbErr::Type(err.to_string());
         if let Some(row) = self.row.try_as_pg_row() {
-            return Ok(row.try_get_raw(at).map_err(not_found)?.is_null());
+            return Ok(row.try_get_raw(at).map_err(driver_error)?.is_null());
         }
         if let Some(row) = self.row.try_as_sqlite_row() {
-            return Ok(row.try_get_raw(at).map_err(not_found)?.is_null());
+            return Ok(row.try_get_raw(at).map_err(driver_error)?.is_null());
         }
         Err(DbErr::Type(
             "rows of this driver are not decoded by position".into(),

@@ -79,15 +79,11 @@ impl AuditLogQuery {
             entries_select(&selection, &["user"]),
         )
         .await?;
-        // The count, when one must run, goes alongside the page's nested objects; the actors
-        // came with the page, organizations are remembered by the process once read.
+        // The actors came with the page (and its total); organizations are remembered by the
+        // process once read.
         let orgs = organizations(&selection, &result.rows);
-        let (total, loaded) = tokio::join!(
-            std::mem::take(&mut result.total).resolve(&state.db),
-            preload_page(ctx.loader()?, std::mem::take(&mut result.users), orgs)
-        );
-        let total = total?;
-        loaded?;
+        preload_page(ctx.loader()?, std::mem::take(&mut result.users), orgs).await?;
+        let total = result.total;
         let parts = LogConnectionParts::build(
             &selection,
             result,
