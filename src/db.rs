@@ -130,6 +130,23 @@ pub async fn connect(url: &str, max_connections: Option<u32>) -> Result<Database
     Ok(Database::connect(options).await?)
 }
 
+/// A fresh in-memory SQLite database holding the tables `tables` makes from entities, for
+/// unit tests of code that needs a few tables. It has one connection: each `sqlite::memory:`
+/// connection is a database of its own.
+#[cfg(test)]
+pub async fn in_memory_with(
+    tables: impl FnOnce(&sea_orm::Schema) -> Vec<sea_orm::sea_query::TableCreateStatement>,
+) -> DatabaseConnection {
+    use sea_orm::ConnectionTrait;
+    let db = connect("sqlite::memory:", Some(1))
+        .await
+        .expect("an in-memory database");
+    for table in tables(&sea_orm::Schema::new(DatabaseBackend::Sqlite)) {
+        db.execute(&table).await.expect("a table");
+    }
+    db
+}
+
 /// Opens one connection and closes it again. The pool retries a refused connection until its
 /// acquire timeout and then reports only "pool timed out"; one plain attempt reports the cause.
 async fn check_postgres(url: &str) -> Result<(), Error> {

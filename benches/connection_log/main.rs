@@ -14,6 +14,8 @@
 //! Run: `cargo bench --bench connection_log` (SQLite), and with
 //! `DEVPLANE_BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres` for PostgreSQL.
 //! `DEVPLANE_BENCH_KEEP=1` keeps the PostgreSQL database afterwards, for `EXPLAIN`;
+//! `DEVPLANE_BENCH_SERVER=<path>` runs that `devplane` binary as the server instead of this
+//! build's (an earlier commit's, to compare before and after in one window);
 //! `DEVPLANE_BENCH_PERF=<dir>` records the server's CPU profile (Linux `perf`) during the
 //! 8-client phases into `<dir>/first-page.perf.data`, `<dir>/viewer.perf.data` and
 //! `<dir>/ingestion.perf.data`.

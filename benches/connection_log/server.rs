@@ -34,7 +34,11 @@ impl Server {
     /// Starts the server binary on `database_url` and waits until it answers.
     pub async fn start(database_url: &str, keys_file: &Path, count_cap: u64) -> Server {
         let port = free_port();
-        let child = Command::new(env!("CARGO_BIN_EXE_devplane"))
+        // Another build of the server (an earlier commit's, for a before/after comparison
+        // in one window) runs in its place when named.
+        let binary = std::env::var_os("DEVPLANE_BENCH_SERVER")
+            .unwrap_or_else(|| env!("CARGO_BIN_EXE_devplane").into());
+        let child = Command::new(binary)
             .args(["server", "--listen-address", &format!("127.0.0.1:{port}")])
             .args(["--database-url", database_url])
             .arg("--license-keys-file")

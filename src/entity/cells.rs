@@ -68,7 +68,7 @@ mod tests {
     use chrono::{TimeZone, Utc};
     use sea_orm::{
         ActiveModelTrait, ConnectionTrait, EntityTrait, FromQueryResult, IntoActiveModel, Iterable,
-        QueryTrait, Schema,
+        QueryTrait,
     };
     use serde_json::json;
     use uuid::Uuid;
@@ -101,17 +101,14 @@ mod tests {
 
     #[tokio::test]
     async fn models_read_by_position_equal_models_read_by_name() {
-        let db = crate::db::connect("sqlite::memory:", Some(1))
-            .await
-            .expect("database");
-        let schema = Schema::new(db.get_database_backend());
-        for table in [
-            schema.create_table_from_entity(user::Entity),
-            schema.create_table_from_entity(connection_log::Entity),
-            schema.create_table_from_entity(audit_log::Entity),
-        ] {
-            db.execute(&table).await.expect("table");
-        }
+        let db = crate::db::in_memory_with(|schema| {
+            vec![
+                schema.create_table_from_entity(user::Entity),
+                schema.create_table_from_entity(connection_log::Entity),
+                schema.create_table_from_entity(audit_log::Entity),
+            ]
+        })
+        .await;
         let person = user::Model {
             id: Uuid::new_v4(),
             email: "ann@example.com".into(),

@@ -150,13 +150,10 @@ mod tests {
     /// which must stay one (an internal error), not become "no such agent".
     #[tokio::test]
     async fn a_database_failure_is_not_reported_as_not_found() {
-        let db = crate::db::connect("sqlite::memory:", Some(1))
-            .await
-            .expect("db");
-        let schema = Schema::new(db.get_database_backend());
-        db.execute(&schema.create_table_from_entity(workspace_agent::Entity))
-            .await
-            .expect("agents table");
+        let db = crate::db::in_memory_with(|schema| {
+            vec![schema.create_table_from_entity(workspace_agent::Entity)]
+        })
+        .await;
         let now = chrono::Utc::now();
         let agent = workspace_agent::ActiveModel {
             id: Set(Uuid::new_v4()),
@@ -179,6 +176,7 @@ mod tests {
         assert!(matches!(err, Error::Db(_)), "{err:?}");
 
         // With the table back but no such workspace, the agent does not exist.
+        let schema = Schema::new(db.get_database_backend());
         db.execute(&schema.create_table_from_entity(workspace::Entity))
             .await
             .expect("workspaces table");
