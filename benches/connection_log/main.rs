@@ -9,6 +9,7 @@
 //! - server CPU time per request at 8 concurrent clients, for that first page and for
 //!   `{ viewer { id } }`, with SQL statements per request;
 //! - the server's peak resident memory after 64 concurrent clients;
+//! - the fixed costs every request pays: `{ __typename }` over HTTP against `SELECT 1`;
 //! - ingestion through `reportConnections`, events sent and stored.
 //!
 //! Run: `cargo bench --bench connection_log` (SQLite), and with
@@ -204,6 +205,30 @@ async fn run() {
         .and_then(|r| r.try_get("", "connection_id").ok())
         .expect("a connection id");
 
+    // What any request costs before its own work: the HTTP round trip with authentication
+    // and an empty GraphQL selection, against a database round trip.
+    let (http, round_trip) = interleaved(
+        BUDGET,
+        MAX_RUNS,
+        || async {
+            let r = capped.gql("{ __typename }", json!({}), Some(&token)).await;
+            expect_data(&r);
+        },
+        || async {
+            db.query_one_raw(Statement::from_string(
+                db.get_database_backend(),
+                "SELECT 1",
+            ))
+            .await
+            .expect("SELECT 1");
+        },
+    )
+    .await;
+    println!(
+        "\nfixed costs, 1 client, ms p50 p95: `{{ __typename }}` over HTTP {}; `SELECT 1` on the pool {}",
+        ms(http),
+        ms(round_trip)
+    );
     println!(
         "\nconnection log on {engine}, {rows} entries; milliseconds p50 p95 of the server over HTTP \
          (GraphQL) and of the same SQL run directly (SQL), interleaved; ratio = GraphQL p50 / SQL p50"
