@@ -1,12 +1,13 @@
 //! Paging of the logs (connection log, audit log): newest first in `time DESC, id DESC`
 //! order, by offset or by keyset cursor (a deep page costs what the first costs), and a
 //! total, capped so that it never counts millions of rows, counted only when the caller
-//! asks for it, and then by the page's own statement.
+//! asks for it (on PostgreSQL by the page's own statement).
 //!
 //! A log table says which columns order it ([`TimeOrdered`]); the rest is the same for every
 //! log: the arguments ([`PageRequest`] into [`Page`]), the opaque cursors over (time, id),
-//! the page query ([`fetch`], which also reads the users the rows name and the total, so
-//! that a page, the people it shows and its count cost one statement) and retention's
+//! the page query ([`fetch`], which also reads the users the rows name and, on PostgreSQL,
+//! the total, so that a page, the people it shows and its count cost one round trip) and
+//! retention's
 //! deletion of the oldest rows in batches ([`delete_before`]).
 
 use std::collections::HashSet;
@@ -14,8 +15,8 @@ use std::collections::HashSet;
 use base64::Engine;
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    Condition, ConnectionTrait, EntityTrait, IdenStatic, Iterable, JoinType, Order, QueryFilter,
-    QueryOrder, QuerySelect, QueryTrait, Select,
+    Condition, ConnectionTrait, DbBackend, EntityTrait, IdenStatic, Iterable, JoinType, Order,
+    QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select,
     sea_query::{Alias, Asterisk, Expr, ExprTrait, IntoTableRef, Query, SelectStatement, TableRef},
 };
 use uuid::Uuid;
@@ -221,7 +222,11 @@ fn col<E: TimeOrdered>(column: E::Column) -> Expr {
 }
 
 /// The page of the rows of `E` matching `visible`, with the total `count` asks for and the
-/// users that the columns `people` of its rows name, all read by one statement.
+/// users that the columns `people` of its rows name. On PostgreSQL all of it is one
+/// statement: the count rides in the page's statement, saving a round trip, a connection
+/// checkout and the pool's ping on release. SQLite runs in-process, where a statement costs
+/// no round trip and wrapping the page costs a materialization and a sort (a quarter more
+/// time), so there the count is a statement of its own, run after the page.
 pub async fn fetch<E: TimeOrdered>(
     db: &impl ConnectionTrait,
     visible: Condition,
@@ -232,10 +237,25 @@ pub async fn fetch<E: TimeOrdered>(
 where
     E::Model: FromCells,
 {
-    let (statement, size) = page_statement::<E>(visible, page, count, people);
+    let counting = count_statement(E::default().into_table_ref(), visible.clone(), count);
+    let (rows, size) = page_statement::<E>(visible, page, people);
+    let (statement, apart) = match counting {
+        Some(counting) if db.get_database_backend() == DbBackend::Postgres => {
+            (with_count::<E>(rows, counting), None)
+        }
+        counting => (rows, counting),
+    };
     // The users of the row read only to tell whether more follow come along: harmless.
-    let (rows, users, total) =
-        read_page::<E>(db, &statement, count != Count::Skip, people.len()).await?;
+    let (rows, users, mut total) = read_page::<E>(
+        db,
+        &statement,
+        apart.is_none() && count != Count::Skip,
+        people.len(),
+    )
+    .await?;
+    if let Some(counting) = apart {
+        total = Some(count_rows(db, &counting).await?);
+    }
     let (rows, has_next_page) = split_extra(rows, size);
     Ok(LogPage {
         rows,
@@ -248,20 +268,14 @@ where
 
 /// The statement reading `page` of the rows matching `visible` (one row more than the page
 /// holds, which tells whether more follow), with one outer join to `users` per column of
-/// `people`, and the page's size. When `count` asks for a total, the statement counts too:
-/// `SELECT total.n, page.* FROM (<count>) AS total LEFT JOIN (<page>) AS page ON 1 = 1`,
-/// which saves a round trip and a connection checkout per page, counts in the page's own
-/// snapshot, and still gives the total on an empty page (the outer join keeps the count's
-/// row, its page cells NULL). On a page that turns out to hold every row the count is a
-/// count of that page: cheap.
+/// `people`, and the page's size.
 fn page_statement<E: TimeOrdered>(
     visible: Condition,
     page: Page,
-    count: Count,
     people: &[E::Column],
 ) -> (SelectStatement, u64) {
     let ordered = E::find()
-        .filter(visible.clone())
+        .filter(visible)
         .order_by_desc(E::time_column())
         .order_by_desc(E::id_column());
     let (select, size) = match page {
@@ -279,12 +293,17 @@ fn page_statement<E: TimeOrdered>(
             (keyed.limit(first + 1), first)
         }
     };
-    let rows = with_people(select, people).into_query();
-    let Some(counting) = count_statement(E::default().into_table_ref(), visible, count) else {
-        return (rows, size);
-    };
+    (with_people(select, people).into_query(), size)
+}
+
+/// The page statement `rows` counting too, by `counting`, in a first cell:
+/// `SELECT total.n, page.* FROM (<count>) AS total LEFT JOIN (<page>) AS page ON 1 = 1`.
+/// The count reads the page's own snapshot, and the outer join keeps the count's row when
+/// the page is empty (its page cells NULL). On a page that turns out to hold every row the
+/// count is a count of that page: cheap.
+fn with_count<E: TimeOrdered>(rows: SelectStatement, counting: SelectStatement) -> SelectStatement {
     let page_alias = Alias::new("page");
-    let statement = Query::select()
+    Query::select()
         .column((Alias::new("total"), Alias::new("n")))
         .column((page_alias.clone(), Asterisk))
         .from_subquery(counting, Alias::new("total"))
@@ -297,8 +316,7 @@ fn page_statement<E: TimeOrdered>(
         // A join's output has no order of its own: the page's is restated.
         .order_by((page_alias.clone(), E::time_column()), Order::Desc)
         .order_by((page_alias, E::id_column()), Order::Desc)
-        .to_owned();
-    (statement, size)
+        .to_owned()
 }
 
 /// `select` with the users its columns `people` name: one outer join to `users` per column,
@@ -397,6 +415,19 @@ fn count_statement(table: TableRef, visible: Condition, count: Count) -> Option<
     })
 }
 
+/// Runs `counting` (a [`count_statement`]) on its own.
+async fn count_rows(
+    db: &impl ConnectionTrait,
+    counting: &SelectStatement,
+) -> Result<u64, sea_orm::DbErr> {
+    let row = db.query_one(counting).await?;
+    let n = match row {
+        Some(row) => Cells::at(&row, 0).value::<i64>()?,
+        None => 0,
+    };
+    Ok(u64::try_from(n).unwrap_or(0))
+}
+
 /// Pages are fetched one row longer than asked, which tells whether more follow.
 fn split_extra<M>(mut rows: Vec<M>, size: u64) -> (Vec<M>, bool) {
     let size = usize::try_from(size).unwrap_or(usize::MAX);
@@ -489,21 +520,23 @@ mod tests {
     }
 
     #[test]
-    fn a_total_is_counted_by_the_page_statement_only_when_asked_for() {
+    fn a_count_wraps_the_very_page_statement() {
         use crate::entity::connection_log::{Column, Entity};
         use sea_orm::sea_query::PostgresQueryBuilder;
         let page = Page::After {
             after: None,
             first: 50,
         };
+        let visible = || Condition::all().add(Expr::cust("type = 'ssh'"));
+        let (rows, size) = page_statement::<Entity>(visible(), page, &[Column::WorkspaceOwnerId]);
+        assert_eq!(size, 50);
+        let table = || Entity.into_table_ref();
+        assert!(count_statement(table(), visible(), Count::Skip).is_none());
         let sql = |count| {
-            let visible = Condition::all().add(Expr::cust("type = 'ssh'"));
-            let (statement, size) =
-                page_statement::<Entity>(visible, page, count, &[Column::WorkspaceOwnerId]);
-            assert_eq!(size, 50);
-            statement.to_string(PostgresQueryBuilder)
+            let counting = count_statement(table(), visible(), count).expect("a count");
+            with_count::<Entity>(rows.clone(), counting).to_string(PostgresQueryBuilder)
         };
-        let plain = sql(Count::Skip);
+        let plain = rows.to_string(PostgresQueryBuilder);
         assert!(
             plain.starts_with(r#"SELECT "connection_logs"."id", "#)
                 && plain.contains(r#"LEFT JOIN "users" AS "person0" ON "#)

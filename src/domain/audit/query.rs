@@ -1,7 +1,7 @@
 //! Listing the audit log: the search and authorization become SQL (rows a caller may not
 //! read never leave the database), pages are in `time DESC, id DESC` order by offset or
-//! cursor, and the total is a capped count made only when asked for, by the page's own
-//! statement; the paging and the count are the logs' shared [`log_paging`].
+//! cursor, and the total is a capped count made only when asked for; the paging and the
+//! count are the logs' shared [`log_paging`].
 //!
 //! Owners and site auditors read every row; organization admins and auditors the rows of
 //! their organizations (site-wide rows, which have no organization, are not theirs); anyone

@@ -1,8 +1,8 @@
 //! Listing the connection log: the filter and authorization become SQL (rows a caller may
 //! not read never leave the database), pages are in `connect_time DESC, id DESC` order, by
 //! offset or by keyset cursor (a deep page costs what the first costs), and the total is
-//! counted, capped so it never scans millions of rows, only when the caller asks for it, by
-//! the page's own statement (the paging and the count are the logs' shared [`log_paging`]).
+//! counted, capped so it never scans millions of rows, only when the caller asks for it (the
+//! paging and the count are the logs' shared [`log_paging`]).
 //!
 //! Every filter is shaped for an index (the connection-log indexes' migration says which
 //! serves which): names and emails are resolved to user ids first, so each condition is an
