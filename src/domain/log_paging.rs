@@ -16,7 +16,7 @@ use base64::Engine;
 use chrono::{DateTime, Utc};
 use sea_orm::{
     Condition, ConnectionTrait, DbBackend, EntityTrait, IdenStatic, Iterable, JoinType, Order,
-    QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select,
+    QueryFilter, QueryOrder, QueryResult, QuerySelect, QueryTrait, Select,
     sea_query::{Alias, Asterisk, Expr, ExprTrait, IntoTableRef, Query, SelectStatement, TableRef},
 };
 use uuid::Uuid;
@@ -237,22 +237,19 @@ pub async fn fetch<E: TimeOrdered>(
 where
     E::Model: FromCells,
 {
-    let counting = count_statement(E::default().into_table_ref(), visible.clone(), count);
+    // Cursor pages rarely ask for a total: the filter is cloned only when one is.
+    let counting = (count != Count::Skip)
+        .then(|| count_statement(E::default().into_table_ref(), visible.clone(), count))
+        .flatten();
     let (rows, size) = page_statement::<E>(visible, page, people);
-    let (statement, apart) = match counting {
+    let (statement, counted, apart) = match counting {
         Some(counting) if db.get_database_backend() == DbBackend::Postgres => {
-            (with_count::<E>(rows, counting), None)
+            (with_count::<E>(rows, counting), true, None)
         }
-        counting => (rows, counting),
+        counting => (rows, false, counting),
     };
     // The users of the row read only to tell whether more follow come along: harmless.
-    let (rows, users, mut total) = read_page::<E>(
-        db,
-        &statement,
-        apart.is_none() && count != Count::Skip,
-        people.len(),
-    )
-    .await?;
+    let (rows, users, mut total) = read_page::<E>(db, &statement, counted, people.len()).await?;
     if let Some(counting) = apart {
         total = Some(count_rows(db, &counting).await?);
     }
@@ -366,8 +363,7 @@ where
     let mut seen = HashSet::new();
     for result in &results {
         if counted {
-            let n = Cells::at(result, 0).value::<i64>()?;
-            total = Some(u64::try_from(n).unwrap_or(0));
+            total = Some(count_cell(result)?);
             // The outer join found no page row exactly when the row's id is NULL.
             if Cells::at(result, id_at).optional::<Uuid>()?.is_none() {
                 continue;
@@ -420,11 +416,15 @@ async fn count_rows(
     db: &impl ConnectionTrait,
     counting: &SelectStatement,
 ) -> Result<u64, sea_orm::DbErr> {
-    let row = db.query_one(counting).await?;
-    let n = match row {
-        Some(row) => Cells::at(&row, 0).value::<i64>()?,
-        None => 0,
-    };
+    match db.query_one(counting).await? {
+        Some(row) => count_cell(&row),
+        None => Ok(0),
+    }
+}
+
+/// The count `n` in a row's first cell.
+fn count_cell(row: &QueryResult) -> Result<u64, sea_orm::DbErr> {
+    let n = Cells::at(row, 0).value::<i64>()?;
     Ok(u64::try_from(n).unwrap_or(0))
 }
 
