@@ -15,6 +15,8 @@ use sea_orm::{
 
 use crate::config::DatabaseConfig;
 
+pub mod row_counts;
+
 /// Where `devplane server` keeps its data when no `--database-url` is given.
 pub const DEFAULT_SQLITE_PATH: &str = ".devplane/devplane.db";
 

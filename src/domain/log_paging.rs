@@ -22,6 +22,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use crate::{
+    db::row_counts,
     domain::{
         FieldError,
         paging::{self, PageError},
@@ -351,7 +352,9 @@ async fn read_page<E: TimeOrdered>(
 where
     E::Model: FromCells,
 {
-    let results = db.query_all(statement).await?;
+    let results = db
+        .query_all_raw(row_counts::statement(db.get_database_backend(), statement))
+        .await?;
     let start = usize::from(counted);
     let id_at = start
         + E::Column::iter()
@@ -398,7 +401,7 @@ fn count_statement(table: TableRef, visible: Condition, count: Count) -> Option<
             .to_owned(),
         Count::Capped(cap) => {
             let capped = Query::select()
-                .expr(Expr::val(1))
+                .expr(Expr::cust("1"))
                 .from(table)
                 .cond_where(visible)
                 .limit(cap.saturating_add(1))
@@ -416,7 +419,10 @@ async fn count_rows(
     db: &impl ConnectionTrait,
     counting: &SelectStatement,
 ) -> Result<u64, sea_orm::DbErr> {
-    match db.query_one(counting).await? {
+    match db
+        .query_one_raw(row_counts::statement(db.get_database_backend(), counting))
+        .await?
+    {
         Some(row) => count_cell(&row),
         None => Ok(0),
     }
@@ -517,6 +523,47 @@ mod tests {
             Page::parse(&request(Some(-1), Some(0), None, None)),
             Err(Error::InvalidPage(PageError(errors))) if errors.len() == 2
         ));
+    }
+
+    #[test]
+    fn a_page_statement_binds_only_the_filter_values() {
+        use crate::entity::connection_log::{Column, Entity};
+        let visible = || Condition::all().add(Expr::col((Entity, Column::Type)).eq("ssh"));
+        let table = || Entity.into_table_ref();
+        for page in [
+            Page::Offset {
+                offset: 100,
+                limit: 50,
+            },
+            Page::After {
+                after: None,
+                first: 50,
+            },
+        ] {
+            let (rows, _) = page_statement::<Entity>(visible(), page, &[Column::WorkspaceOwnerId]);
+            let counting =
+                count_statement(table(), visible(), Count::Capped(2000)).expect("a count");
+            let built =
+                row_counts::statement(DbBackend::Postgres, &with_count::<Entity>(rows, counting));
+            // The type, once in the count and once in the page; the row counts and the
+            // counted constant are in the text, so PostgreSQL can keep one plan.
+            assert_eq!(
+                built.values.map(|v| v.0),
+                Some(vec!["ssh".into(), "ssh".into()]),
+                "{}",
+                built.sql
+            );
+            assert!(
+                built.sql.contains(r#"SELECT 1 FROM "connection_logs" WHERE "connection_logs"."type" = $1 LIMIT 2001"#)
+                    && built.sql.contains(r#"WHERE "connection_logs"."type" = $2 ORDER BY"#)
+                    && built.sql.contains(match page {
+                        Page::Offset { .. } => "LIMIT 51 OFFSET 100)",
+                        Page::After { .. } => "LIMIT 51)",
+                    }),
+                "{}",
+                built.sql
+            );
+        }
     }
 
     #[test]

@@ -19,6 +19,7 @@ use super::{
 };
 use crate::{
     authz::{self, Action, Object, OrgRole, ReadScope, RequestOrigin, Resource, SiteRole, Subject},
+    db::row_counts,
     domain::{
         audit::{self, AuditEntry, Diff, ResourceType},
         is_unique_violation, text, unique_or,
@@ -566,16 +567,15 @@ pub async fn list_users(
     limit: u64,
 ) -> Result<Vec<user::Model>> {
     let scope = ReadScope::compute(subject, Action::Read, Resource::User);
-    Ok(user::Entity::find()
+    let select = user::Entity::find()
         .filter(scope.condition(None, Some(Expr::col((user::Entity, user::Column::Id)))))
         .filter(user::Column::IsSystem.eq(false))
         .filter(user::Column::Deleted.eq(false))
         .order_by_asc(user::Column::CreatedAt)
         .order_by_asc(user::Column::Username)
         .offset(offset)
-        .limit(limit)
-        .all(db)
-        .await?)
+        .limit(limit);
+    Ok(row_counts::all(db, select).await?)
 }
 
 /// Parses stored role names, skipping unknown ones (a role removed in a later version).

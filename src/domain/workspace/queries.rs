@@ -12,6 +12,7 @@ use uuid::Uuid;
 use super::{Error, Result, WorkspaceFilter, WorkspaceStatus};
 use crate::{
     authz::{self, Action, Object, ReadScope, Resource, Subject},
+    db::row_counts,
     entity::{
         provisioner_job::{self, JobStatus},
         template, user, workspace, workspace_agent,
@@ -233,13 +234,12 @@ pub async fn list_workspaces(
             .to_owned();
         select = select.filter(workspace::Column::Id.in_subquery(latest_with_status));
     }
-    let workspaces = select
+    let select = select
         .order_by_asc(workspace::Column::Name)
         .order_by_asc(workspace::Column::Id)
         .offset(offset)
-        .limit(limit)
-        .all(db)
-        .await?;
+        .limit(limit);
+    let workspaces = row_counts::all(db, select).await?;
     let ids: Vec<Uuid> = workspaces.iter().map(|w| w.id).collect();
     let mut latest = latest_builds(db, &ids).await?;
     Ok(workspaces
