@@ -23,8 +23,9 @@ use sea_orm::{
     },
 };
 
-/// A statement writer that writes unsigned integers (the only values sea-query makes of
-/// `limit` and `offset`) as literals and binds every other value.
+/// A statement writer that writes unsigned 64-bit integers as literals and binds every other
+/// value. sea-query makes `limit` and `offset` such values; the paged statements bind none
+/// of their own, and an integer written out cannot inject anything whatever its origin.
 struct LiteralCounts(SqlWriterValues);
 
 impl Write for LiteralCounts {
